@@ -1,0 +1,2 @@
+/** mofa4j autograd module. */
+package org.mofa4j.autograd;

@@ -1,0 +1,2 @@
+/** mofa4j examples module. */
+package org.mofa4j.examples;

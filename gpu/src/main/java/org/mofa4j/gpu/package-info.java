@@ -1,0 +1,2 @@
+/** mofa4j gpu module. */
+package org.mofa4j.gpu;

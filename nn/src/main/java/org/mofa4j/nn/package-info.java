@@ -1,0 +1,2 @@
+/** mofa4j nn module. */
+package org.mofa4j.nn;

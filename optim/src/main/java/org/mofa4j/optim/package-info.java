@@ -1,0 +1,2 @@
+/** mofa4j optim module. */
+package org.mofa4j.optim;

@@ -1,0 +1,2 @@
+/** mofa4j tensor module. */
+package org.mofa4j.tensor;
