@@ -1,9 +1,147 @@
 package org.mofa4j.tensor;
 
-/** 2-D and batched matmul over strided views. (Being implemented.) */
+import org.mofa4j.tensor.kernels.Gemm;
+import org.mofa4j.tensor.kernels.KernelMode;
+import org.mofa4j.tensor.kernels.Parallel;
+
+/**
+ * 2-D and batched matrix products over strided views, on top of {@link Gemm}.
+ *
+ * <p>a: [..., m, k], b: [..., k, n] → [..., m, n]; the batch dimensions broadcast (NumPy rules). A 1-D a is
+ * a row vector [1, k] and a 1-D b a column [k, 1]; the added dimension is removed from the result. Each
+ * matrix is handed to the kernel as (offset, rowStride, colStride), so transposed and sliced operands are
+ * read in place. Many small products (attention heads) run in parallel over the batch, one thread each;
+ * large ones run one after another with a multithreaded kernel. The result is the same either way.
+ */
 final class MatmulOps {
+    /** Below this many multiply-adds per matrix, parallelise over the batch instead of inside the kernel. */
+    private static final long SMALL_PRODUCT = 1L << 21;
+
     private MatmulOps() {}
 
-    static Tensor matmul(Tensor a, Tensor b) { throw new UnsupportedOperationException("matmul"); }
-    static void matmulInto(Tensor a, Tensor b, Tensor out, boolean accumulate) { throw new UnsupportedOperationException("matmul"); }
+    static Tensor matmul(Tensor a, Tensor b) {
+        checkTypes(a, b);
+        boolean vecA = a.rank() == 1;
+        boolean vecB = b.rank() == 1;
+        if (a.rank() == 0 || b.rank() == 0) {
+            throw new ShapeException("matmul: operands must have rank ≥ 1, got " + Shapes.str(a.shape) + " and "
+                    + Shapes.str(b.shape));
+        }
+        Tensor a2 = vecA ? a.unsqueeze(0) : a;
+        Tensor b2 = vecB ? b.unsqueeze(1) : b;
+        int[] outShape = resultShape(a2, b2);
+        Tensor out = Tensor.zeros(a.dtype, outShape);
+        multiply(a2, b2, out, false);
+        if (vecA && vecB) {
+            return out.reshape(outShape.length == 2 ? new int[0] : java.util.Arrays.copyOf(outShape, outShape.length - 2));
+        }
+        if (vecA) {
+            return out.squeeze(-2);
+        }
+        return vecB ? out.squeeze(-1) : out;
+    }
+
+    static void matmulInto(Tensor a, Tensor b, Tensor out, boolean accumulate) {
+        checkTypes(a, b);
+        if (out.dtype != a.dtype) {
+            throw new ShapeException("matmul: out is " + out.dtype + " but the operands are " + a.dtype);
+        }
+        if (a.rank() < 2 || b.rank() < 2) {
+            throw new ShapeException("matmul: matmulInto needs operands of rank ≥ 2, got " + Shapes.str(a.shape)
+                    + " and " + Shapes.str(b.shape));
+        }
+        int[] expected = resultShape(a, b);
+        if (!Shapes.same(expected, out.shape)) {
+            throw new ShapeException("matmul: out has shape " + Shapes.str(out.shape) + ", expected "
+                    + Shapes.str(expected) + " for " + Shapes.str(a.shape) + " · " + Shapes.str(b.shape));
+        }
+        for (int i = 0; i < out.rank(); i++) {
+            if (out.strides[i] == 0 && out.shape[i] > 1) {
+                throw new ShapeException("matmul: out of shape " + Shapes.str(out.shape)
+                        + " is a broadcast view (stride 0 on axis " + i + "); it cannot be written");
+            }
+        }
+        if (out.sharesStorage(a) || out.sharesStorage(b)) {
+            throw new ShapeException("matmul: out shares storage with an operand; write into a separate tensor");
+        }
+        multiply(a, b, out, accumulate);
+    }
+
+    private static void checkTypes(Tensor a, Tensor b) {
+        if (a.dtype != b.dtype) {
+            throw new ShapeException("matmul: dtypes differ, a is " + a.dtype + " " + Shapes.str(a.shape) + ", b is "
+                    + b.dtype + " " + Shapes.str(b.shape));
+        }
+    }
+
+    /** [...batch, m, n] for a [..., m, k] and b [..., k, n]; checks inner dimensions. */
+    private static int[] resultShape(Tensor a, Tensor b) {
+        int m = a.shape[a.rank() - 2];
+        int k = a.shape[a.rank() - 1];
+        int kb = b.shape[b.rank() - 2];
+        int n = b.shape[b.rank() - 1];
+        if (k != kb) {
+            throw new ShapeException("matmul: inner dimensions differ, a is " + Shapes.str(a.shape) + ", b is "
+                    + Shapes.str(b.shape));
+        }
+        int[] batch = Shapes.broadcast("matmul", batchShape(a), batchShape(b));
+        int[] out = java.util.Arrays.copyOf(batch, batch.length + 2);
+        out[batch.length] = m;
+        out[batch.length + 1] = n;
+        return out;
+    }
+
+    private static int[] batchShape(Tensor t) {
+        return java.util.Arrays.copyOf(t.shape, t.rank() - 2);
+    }
+
+    /** Strides of t's batch axes after broadcasting to {@code batch} (0 on broadcast axes). */
+    private static int[] batchStrides(Tensor t, int[] batch) {
+        int[] s = new int[batch.length];
+        int lead = batch.length - (t.rank() - 2);
+        for (int i = lead; i < batch.length; i++) {
+            s[i] = t.shape[i - lead] == 1 ? 0 : t.strides[i - lead];
+        }
+        return s;
+    }
+
+    private static void multiply(Tensor a, Tensor b, Tensor out, boolean accumulate) {
+        int m = a.shape[a.rank() - 2];
+        int k = a.shape[a.rank() - 1];
+        int n = b.shape[b.rank() - 1];
+        int[] batch = batchShape(out);
+        int batches = Shapes.numel("matmul", batch);
+        int[] sa = batchStrides(a, batch);
+        int[] sb = batchStrides(b, batch);
+        int[] so = batchStrides(out, batch);
+        int aRs = a.strides[a.rank() - 2], aCs = a.strides[a.rank() - 1];
+        int bRs = b.strides[b.rank() - 2], bCs = b.strides[b.rank() - 1];
+        int oRs = out.strides[out.rank() - 2], oCs = out.strides[out.rank() - 1];
+        int threads = KernelMode.threads();
+        boolean perBatch = batches > 1 && threads > 1 && (long) m * n * k < SMALL_PRODUCT;
+        java.util.function.IntConsumer one = bi -> {
+            int oa = a.offset, ob = b.offset, oo = out.offset;
+            int rem = bi;
+            for (int d = batch.length - 1; d >= 0; d--) {
+                int idx = rem % batch[d];
+                rem /= batch[d];
+                oa += idx * sa[d];
+                ob += idx * sb[d];
+                oo += idx * so[d];
+            }
+            int t = perBatch ? 1 : threads;
+            if (a.f != null) {
+                Gemm.sgemm(m, n, k, a.f, oa, aRs, aCs, b.f, ob, bRs, bCs, out.f, oo, oRs, oCs, accumulate, t);
+            } else {
+                Gemm.dgemm(m, n, k, a.d, oa, aRs, aCs, b.d, ob, bRs, bCs, out.d, oo, oRs, oCs, accumulate, t);
+            }
+        };
+        if (perBatch) {
+            Parallel.forRange(batches, threads, one);
+        } else {
+            for (int bi = 0; bi < batches; bi++) {
+                one.accept(bi);
+            }
+        }
+    }
 }

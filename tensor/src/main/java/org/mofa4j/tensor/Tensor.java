@@ -22,14 +22,23 @@ public final class Tensor {
     final int[] shape;
     final int[] strides;
     final int offset;
+    /** Shared by every view of one storage; bumped by each in-place write (see {@link #version()}). */
+    final StorageVersion version;
 
+    /** A tensor over fresh storage (a new version counter). Views must use the other constructor. */
     Tensor(DType dtype, float[] f, double[] d, int[] shape, int[] strides, int offset) {
+        this(dtype, f, d, shape, strides, offset, new StorageVersion());
+    }
+
+    /** A view sharing {@code version} with the tensor whose storage it addresses. */
+    Tensor(DType dtype, float[] f, double[] d, int[] shape, int[] strides, int offset, StorageVersion version) {
         this.dtype = dtype;
         this.f = f;
         this.d = d;
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
+        this.version = version;
     }
 
     // ---------------------------------------------------------------- creation
@@ -200,6 +209,9 @@ public final class Tensor {
 
     /** True when the strides are row-major for the shape (size-1 dimensions may have any stride). */
     public boolean isContiguous() {
+        if (numel() == 0) {
+            return true;
+        }
         int expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1 && strides[i] != expected) {
@@ -210,9 +222,29 @@ public final class Tensor {
         return true;
     }
 
+    /** True when this tensor is contiguous, starts at offset 0 and uses its whole storage array. */
+    public boolean coversStorage() {
+        int length = f != null ? f.length : d.length;
+        return offset == 0 && length == numel() && isContiguous();
+    }
+
     /** True when both tensors view the same storage array. */
     public boolean sharesStorage(Tensor other) {
         return (f != null && f == other.f) || (d != null && d == other.d);
+    }
+
+    /**
+     * How many in-place writes the storage has seen, through this tensor or any view of it. Autograd
+     * records it when it saves a tensor for backward and refuses to use the tensor if it changed. Writes
+     * made directly into {@link #data()} are not seen: call {@link #markModified()} after them.
+     */
+    public int version() {
+        return version.value;
+    }
+
+    /** Records an in-place write to the storage (bumps {@link #version()}). */
+    public void markModified() {
+        version.value++;
     }
 
     // ---------------------------------------------------------------- element access
@@ -226,6 +258,7 @@ public final class Tensor {
     /** Sets one element (rounded to the dtype). Modifies this tensor's storage. */
     public void set(double value, int... index) {
         int p = position("set", index);
+        markModified();
         if (f != null) {
             f[p] = (float) value;
         } else {
@@ -251,6 +284,7 @@ public final class Tensor {
     /** Sets the element at logical row-major position i. Modifies this tensor's storage. */
     public void setFlat(int i, double value) {
         int p = storagePosition(i);
+        markModified();
         if (f != null) {
             f[p] = (float) value;
         } else {
@@ -319,12 +353,14 @@ public final class Tensor {
      */
     public Tensor copyFrom(Tensor src) {
         ElementwiseOps.copyInto(src, this);
+        markModified();
         return this;
     }
 
     /** Sets every element to {@code value}. Modifies: this. Returns this. */
     public Tensor fill(double value) {
         ElementwiseOps.fill(this, value);
+        markModified();
         return this;
     }
 
@@ -342,7 +378,7 @@ public final class Tensor {
     public Tensor reshape(int... newShape) {
         int[] target = inferShape("reshape", shape, newShape);
         int[] viewStrides = viewStrides(target);
-        return viewStrides != null ? new Tensor(dtype, f, d, target, viewStrides, offset) : copy().view(target);
+        return viewStrides != null ? new Tensor(dtype, f, d, target, viewStrides, offset, version) : copy().view(target);
     }
 
     /** Like {@link #reshape} but never copies: throws when the strides do not allow a view. */
@@ -353,7 +389,7 @@ public final class Tensor {
             throw new ShapeException("view: cannot view a tensor of shape " + Shapes.str(shape) + " with strides "
                     + Shapes.str(strides) + " as " + Shapes.str(target) + "; call contiguous() or reshape()");
         }
-        return new Tensor(dtype, f, d, target, viewStrides, offset);
+        return new Tensor(dtype, f, d, target, viewStrides, offset, version);
     }
 
     /** Flattens to 1-D. */
@@ -468,7 +504,7 @@ public final class Tensor {
             s[i] = shape[a];
             st[i] = strides[a];
         }
-        return new Tensor(dtype, f, d, s, st, offset);
+        return new Tensor(dtype, f, d, s, st, offset, version);
     }
 
     /** Elements start ≤ i < start+length along {@code axis}. */
@@ -480,7 +516,7 @@ public final class Tensor {
         }
         int[] s = shape.clone();
         s[a] = length;
-        return new Tensor(dtype, f, d, s, strides.clone(), offset + (length == 0 ? 0 : start * strides[a]));
+        return new Tensor(dtype, f, d, s, strides.clone(), offset + (length == 0 ? 0 : start * strides[a]), version);
     }
 
     /** Elements start, start+step, ... below end along {@code axis} (Python slice semantics, step ≥ 1). */
@@ -497,7 +533,7 @@ public final class Tensor {
         int[] st = strides.clone();
         s[a] = len;
         st[a] = strides[a] * step;
-        return new Tensor(dtype, f, d, s, st, offset + (len == 0 ? 0 : lo * strides[a]));
+        return new Tensor(dtype, f, d, s, st, offset + (len == 0 ? 0 : lo * strides[a]), version);
     }
 
     /** Indexes one position along {@code axis}, removing that axis. */
@@ -508,7 +544,7 @@ public final class Tensor {
             throw new ShapeException("select: index " + index + " out of range for axis " + axis + " of size "
                     + shape[a] + " (shape " + Shapes.str(shape) + ")");
         }
-        return new Tensor(dtype, f, d, remove(shape, a), remove(strides, a), offset + i * strides[a]);
+        return new Tensor(dtype, f, d, remove(shape, a), remove(strides, a), offset + i * strides[a], version);
     }
 
     /** Broadcasts size-1 dimensions (and new leading ones) to {@code target}; -1 keeps a size. Stride 0, no copy. */
@@ -539,7 +575,7 @@ public final class Tensor {
                         + Shapes.str(target) + " (dimension " + i + " has size " + have + ")");
             }
         }
-        return new Tensor(dtype, f, d, s, st, offset);
+        return new Tensor(dtype, f, d, s, st, offset, version);
     }
 
     /** Removes every size-1 dimension. */
@@ -556,7 +592,7 @@ public final class Tensor {
                 st[j++] = strides[i];
             }
         }
-        return new Tensor(dtype, f, d, s, st, offset);
+        return new Tensor(dtype, f, d, s, st, offset, version);
     }
 
     /** Removes {@code axis}, which must have size 1. */
@@ -566,7 +602,7 @@ public final class Tensor {
             throw new ShapeException("squeeze: axis " + axis + " has size " + shape[a] + ", not 1 (shape "
                     + Shapes.str(shape) + ")");
         }
-        return new Tensor(dtype, f, d, remove(shape, a), remove(strides, a), offset);
+        return new Tensor(dtype, f, d, remove(shape, a), remove(strides, a), offset, version);
     }
 
     /** Inserts a size-1 dimension at {@code axis} (in [-rank-1, rank]). */
@@ -583,7 +619,7 @@ public final class Tensor {
                 st[i] = strides[j++];
             }
         }
-        return new Tensor(dtype, f, d, s, st, offset);
+        return new Tensor(dtype, f, d, s, st, offset, version);
     }
 
     private static int[] remove(int[] arr, int i) {
@@ -649,23 +685,23 @@ public final class Tensor {
     public static Tensor where(Tensor cond, Tensor a, Tensor b) { return ElementwiseOps.where(cond, a, b); }
 
     /** this += b (b broadcast to this shape). Modifies: this. Returns this. */
-    public Tensor addInPlace(Tensor b) { ElementwiseOps.binaryInPlace(BinaryOp.ADD, this, b); return this; }
+    public Tensor addInPlace(Tensor b) { ElementwiseOps.binaryInPlace(BinaryOp.ADD, this, b); markModified(); return this; }
     /** this -= b. Modifies: this. */
-    public Tensor subInPlace(Tensor b) { ElementwiseOps.binaryInPlace(BinaryOp.SUB, this, b); return this; }
+    public Tensor subInPlace(Tensor b) { ElementwiseOps.binaryInPlace(BinaryOp.SUB, this, b); markModified(); return this; }
     /** this *= b. Modifies: this. */
-    public Tensor mulInPlace(Tensor b) { ElementwiseOps.binaryInPlace(BinaryOp.MUL, this, b); return this; }
+    public Tensor mulInPlace(Tensor b) { ElementwiseOps.binaryInPlace(BinaryOp.MUL, this, b); markModified(); return this; }
     /** this /= b. Modifies: this. */
-    public Tensor divInPlace(Tensor b) { ElementwiseOps.binaryInPlace(BinaryOp.DIV, this, b); return this; }
+    public Tensor divInPlace(Tensor b) { ElementwiseOps.binaryInPlace(BinaryOp.DIV, this, b); markModified(); return this; }
     /** this += s. Modifies: this. */
-    public Tensor addInPlace(double s) { ElementwiseOps.binaryScalarInPlace(BinaryOp.ADD, this, s); return this; }
+    public Tensor addInPlace(double s) { ElementwiseOps.binaryScalarInPlace(BinaryOp.ADD, this, s); markModified(); return this; }
     /** this *= s. Modifies: this. */
-    public Tensor mulInPlace(double s) { ElementwiseOps.binaryScalarInPlace(BinaryOp.MUL, this, s); return this; }
+    public Tensor mulInPlace(double s) { ElementwiseOps.binaryScalarInPlace(BinaryOp.MUL, this, s); markModified(); return this; }
     /** this += alpha·x (axpy; x broadcast to this shape). Modifies: this. */
-    public Tensor addScaledInPlace(double alpha, Tensor x) { ElementwiseOps.axpyInPlace(this, alpha, x); return this; }
+    public Tensor addScaledInPlace(double alpha, Tensor x) { ElementwiseOps.axpyInPlace(this, alpha, x); markModified(); return this; }
 
     // ---------------------------------------------------------------- reductions (ReduceOps)
 
-    /** Sum of all elements, accumulated in double. */
+    /** Sum of all elements, in this tensor's dtype (f32 sums use blocked float accumulation), widened to double. */
     public double sumAll() { return ReduceOps.sum(this, new int[0], false).item(); }
     /** Sum over the given axes (empty = all). */
     public Tensor sum(int[] axes, boolean keepDim) { return ReduceOps.sum(this, axes, keepDim); }
@@ -685,7 +721,10 @@ public final class Tensor {
     public IntTensor argmax(int axis, boolean keepDim) { return ReduceOps.argmax(this, axis, keepDim); }
     /** Flat row-major index of the (first) maximum. */
     public int argmax() { return ReduceOps.argmaxFlat(this); }
-    /** Sums broadcast dimensions away so the result has {@code targetShape} (the adjoint of expand). */
+    /**
+     * Sums broadcast dimensions away so the result has {@code targetShape} (the adjoint of expand). Returns this
+     * tensor itself, not a copy, when its shape already is {@code targetShape}.
+     */
     public Tensor sumTo(int... targetShape) { return ReduceOps.sumTo(this, targetShape); }
     /** Euclidean (Frobenius) norm of all elements, accumulated in double. */
     public double norm() { return ReduceOps.norm(this); }
@@ -707,9 +746,9 @@ public final class Tensor {
     /** Picks whole slices along {@code axis}: the result's axis has index.numel() entries. index is 1-D. */
     public Tensor indexSelect(int axis, IntTensor index) { return IndexOps.indexSelect(this, axis, index); }
     /** this[index[i][j]][j] += src[i][j] (axis 0; likewise for others): the adjoint of gather. Modifies: this. */
-    public Tensor scatterAddInPlace(int axis, IntTensor index, Tensor src) { IndexOps.scatterAdd(this, axis, index, src); return this; }
+    public Tensor scatterAddInPlace(int axis, IntTensor index, Tensor src) { IndexOps.scatterAdd(this, axis, index, src); markModified(); return this; }
     /** this.select(axis, index[i]) += src.select(axis, i): the adjoint of indexSelect. Modifies: this. */
-    public Tensor indexAddInPlace(int axis, IntTensor index, Tensor src) { IndexOps.indexAdd(this, axis, index, src); return this; }
+    public Tensor indexAddInPlace(int axis, IntTensor index, Tensor src) { IndexOps.indexAdd(this, axis, index, src); markModified(); return this; }
 
     // ---------------------------------------------------------------- matmul (MatmulOps)
 
@@ -721,7 +760,7 @@ public final class Tensor {
     public Tensor matmul(Tensor b) { return MatmulOps.matmul(this, b); }
 
     /** out (+)= a·b for 2-D or batched operands; out must have the exact result shape. Modifies: out. */
-    public static void matmulInto(Tensor a, Tensor b, Tensor out, boolean accumulate) { MatmulOps.matmulInto(a, b, out, accumulate); }
+    public static void matmulInto(Tensor a, Tensor b, Tensor out, boolean accumulate) { MatmulOps.matmulInto(a, b, out, accumulate); out.markModified(); }
 
     // ---------------------------------------------------------------- printing
 

@@ -1,0 +1,47 @@
+package org.mofa4j.nn.data;
+
+import java.util.Map;
+
+/**
+ * Restores any {@link Tokenizer} from its {@link Tokenizer#toJson()} form.
+ *
+ * <p>Every form is a JSON object with {@code "kind"} (one of {@code "byte"}, {@code "char"}, {@code "bpe"}) and
+ * {@code "version"} (currently 1), plus the fields of that kind:
+ * <pre>
+ *   {"kind":"byte","version":1}
+ *   {"kind":"char","version":1,"codePoints":[10,32,33,...]}                      sorted, id = index
+ *   {"kind":"bpe","version":1,"pretokenizer":"words","merges":[[97,97],[256,98],...]}   merge i makes id 256+i
+ * </pre>
+ * Unknown extra fields are ignored, so later versions can add fields that older readers skip.
+ */
+public final class Tokenizers {
+    /** The format version written by every tokenizer in this package. */
+    static final int VERSION = 1;
+
+    private Tokenizers() {
+    }
+
+    /**
+     * The tokenizer described by {@code json}.
+     *
+     * @throws IllegalArgumentException if the text is not valid JSON, the kind is unknown, the version is newer
+     *     than this reader, or a field is missing or inconsistent; the message says which
+     */
+    public static Tokenizer fromJson(String json) {
+        Map<String, Object> obj = Json.asObject(Json.parse(json), "Tokenizers.fromJson");
+        String kind = Json.getString(obj, "kind", "Tokenizers.fromJson");
+        String where = "Tokenizers.fromJson(kind \"" + kind + "\")";
+        int version = Json.getInt(obj, "version", 1, Integer.MAX_VALUE, where);
+        if (version > VERSION) {
+            throw new IllegalArgumentException(where + ": version " + version + " is newer than this reader ("
+                    + VERSION + ")");
+        }
+        return switch (kind) {
+            case ByteTokenizer.KIND -> ByteTokenizer.INSTANCE;
+            case CharTokenizer.KIND -> CharTokenizer.fromJsonObject(obj, where);
+            case BpeTokenizer.KIND -> BpeTokenizer.fromJsonObject(obj, where);
+            default -> throw new IllegalArgumentException("Tokenizers.fromJson: unknown kind \"" + kind
+                    + "\", expected one of \"byte\", \"char\", \"bpe\"");
+        };
+    }
+}
