@@ -38,7 +38,8 @@ public record BenchRow(String group, String shape, String impl, int threads, int
     /** A table line matching {@link #tableHeader()}. */
     public String toTableLine() {
         return String.format(Locale.ROOT, "%-8s %-20s %-16s %3d %5d %11.3f %11.3f %9.2f %9.2f %s",
-                group, shape, impl, threads, reps, minSeconds * 1e3, medianSeconds * 1e3, rateBest(), rateMedian(), unit);
+                group, shape, impl, threads, reps, minSeconds * 1e3, medianSeconds * 1e3, rateBest(), rateMedian(),
+                unit);
     }
 
     public static String tableHeader() {

@@ -14,14 +14,9 @@ public final class BenchTimer {
     public record Budget(double warmupSeconds, double measureSeconds, int minReps, int maxReps) {
         public Budget {
             if (warmupSeconds < 0 || measureSeconds < 0 || minReps < 1 || maxReps < minReps) {
-                throw new IllegalArgumentException("BenchTimer.Budget: need budgets >= 0 and 1 <= minReps <= maxReps, got "
-                        + warmupSeconds + ", " + measureSeconds + ", " + minReps + ", " + maxReps);
+                throw new IllegalArgumentException("BenchTimer.Budget: need budgets >= 0 and 1 <= minReps <= maxReps,"
+                        + " got " + warmupSeconds + ", " + measureSeconds + ", " + minReps + ", " + maxReps);
             }
-        }
-
-        /** The same budget with fewer repetitions allowed, for slow reference implementations. */
-        public Budget withMinReps(int reps) {
-            return new Budget(warmupSeconds, measureSeconds, Math.min(reps, maxReps), maxReps);
         }
     }
 

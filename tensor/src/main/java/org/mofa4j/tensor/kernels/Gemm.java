@@ -64,7 +64,8 @@ public final class Gemm {
         Objects.requireNonNull(a, "sgemm: a is null");
         Objects.requireNonNull(b, "sgemm: b is null");
         Objects.requireNonNull(c, "sgemm: c is null");
-        validate("sgemm", m, n, k, threads, a.length, aOff, aRs, aCs, b.length, bOff, bRs, bCs, c.length, cOff, cRs, cCs);
+        validate("sgemm", m, n, k, threads, a.length, aOff, aRs, aCs, b.length, bOff, bRs, bCs,
+                c.length, cOff, cRs, cCs);
         if (a == c) {
             rejectOverlap("sgemm", "a", m, k, aOff, aRs, aCs, m, n, cOff, cRs, cCs);
         }
@@ -105,7 +106,8 @@ public final class Gemm {
         Objects.requireNonNull(a, "dgemm: a is null");
         Objects.requireNonNull(b, "dgemm: b is null");
         Objects.requireNonNull(c, "dgemm: c is null");
-        validate("dgemm", m, n, k, threads, a.length, aOff, aRs, aCs, b.length, bOff, bRs, bCs, c.length, cOff, cRs, cCs);
+        validate("dgemm", m, n, k, threads, a.length, aOff, aRs, aCs, b.length, bOff, bRs, bCs,
+                c.length, cOff, cRs, cCs);
         if (a == c) {
             rejectOverlap("dgemm", "a", m, k, aOff, aRs, aCs, m, n, cOff, cRs, cCs);
         }
@@ -119,24 +121,40 @@ public final class Gemm {
     }
 
     /**
-     * Runs a few small and medium multiplies (plain, transposed, strided, accumulating; 1 and N threads) so the JIT
-     * compiles the real entry points before timed or latency-sensitive work. Takes well under a second.
-     * Vector API code that is first reached through a single long call can stay in slow on-stack-replacement code.
+     * Runs small and medium multiplies (plain, transposed, strided, accumulating; 1 and N threads) until the JIT has
+     * compiled the kernels, then returns. Call it at start-up, before timed or latency-sensitive work: the C2
+     * compiles of the micro-kernels finish a few hundred ms after they first run, and Vector API code first reached
+     * through one long call can stay in slow on-stack-replacement code. In vector mode it repeats until a
+     * 192×160·256 multiply, with A row-major and with A transposed, runs at ≥ 20 GFLOP/s on one thread (compiled
+     * kernels reach ~100 here, uncompiled ones under 10), for at most 3 s. Typically 0.2–1 s.
      */
     public static void warmUp() {
+        long deadline = System.nanoTime() + 3_000_000_000L;
         int[][] shapes = {{8, 8, 8}, {37, 53, 29}, {96, 64, 300}, {130, 100, 140}, {192, 160, 256}};
         java.util.Random rnd = new java.util.Random(1);
-        for (int[] s : shapes) {
-            int m = s[0], n = s[1], k = s[2];
-            float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
-            for (int i = 0; i < a.length; i++) a[i] = rnd.nextFloat() - 0.5f;
-            for (int i = 0; i < b.length; i++) b[i] = rnd.nextFloat() - 0.5f;
-            int reps = Math.max(2, (int) Math.min(40, 4_000_000L / ((long) m * n * k)));
-            for (int r = 0; r < reps; r++) {
-                int threads = (r & 1) == 0 ? 1 : KernelMode.threads();
-                sgemm(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, 1, false, threads);              // A·B
-                sgemm(m, n, k, a, 0, 1, m, b, 0, n, 1, c, 0, n, 1, true, threads);               // Aᵀ-stored A
-                sgemm(m, n, k, a, 0, k, 1, b, 0, 1, k, c, 0, 1, m, (r & 2) != 0, threads);       // Bᵀ-stored B, Cᵀ
+        for (int round = 0; ; round++) {
+            double slowest = Double.MAX_VALUE;                   // GFLOP/s of the slower probe, largest shape
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
+                for (int i = 0; i < a.length; i++) a[i] = rnd.nextFloat() - 0.5f;
+                for (int i = 0; i < b.length; i++) b[i] = rnd.nextFloat() - 0.5f;
+                int reps = Math.max(2, (int) Math.min(40, 4_000_000L / ((long) m * n * k)));
+                for (int r = 0; r < reps; r++) {
+                    int threads = (r & 1) == 0 ? 1 : KernelMode.threads();
+                    long t0 = System.nanoTime();
+                    sgemm(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, 1, false, threads);          // A·B
+                    long t1 = System.nanoTime();
+                    sgemm(m, n, k, a, 0, 1, m, b, 0, n, 1, c, 0, n, 1, true, threads);           // Aᵀ-stored A
+                    long t2 = System.nanoTime();
+                    sgemm(m, n, k, a, 0, k, 1, b, 0, 1, k, c, 0, 1, m, (r & 2) != 0, threads);   // Bᵀ-stored B, Cᵀ
+                    if (threads == 1) {
+                        slowest = 2.0 * m * n * k / Math.max(t1 - t0, t2 - t1);
+                    }
+                }
+            }
+            if (KernelMode.current() != KernelMode.Mode.VECTOR || slowest >= 20 || System.nanoTime() > deadline) {
+                return;
             }
         }
     }

@@ -24,11 +24,13 @@ import jdk.incubator.vector.VectorSpecies;
  * Pack buffers live in per-thread workspaces that grow on demand and are reused; the packed-B buffer of the
  * calling thread may reach {@link #B_PACK_MAX} floats (16 MiB).
  *
- * <p>Why these choices (measured on a 2-vCPU AMD EPYC with AVX-512, JDK 25; see the benchmark): MR = 6 with
- * 512-bit vectors (12 accumulators of 32 registers) beat MR = 4 by ~10 %; with 16 registers (AVX2, e.g.
- * {@code -XX:UseAVX=2}) MR = 6 spills and runs at half the speed of MR = 4. Reading row-major A in place is as fast
- * as packing it for square shapes and ~1.5× faster for few B panels (4096×768·768×64), where packing A is not
- * repaid. KC = 128 and 192 were no faster than 256. Problems under {@link #SMALL_FLOPS} run the scalar loops.
+ * <p>Why these choices (measured with 2-vCPU AMD EPYC, AVX-512, JDK 25, on a shared machine, best of runs):
+ * 1 thread reaches 85–100 GFLOP/s on 512³–1024³ (~110 on 256³), 2 threads 180–198. MR = 6 with 512-bit vectors
+ * (12 accumulators of 32 registers) beat MR = 4 by ~10 %; with 16 registers (AVX2, or {@code -XX:UseAVX=2}) MR = 6
+ * spills and runs at half the speed of MR = 4 (60–87 GFLOP/s). Reading row-major A in place is as fast as packing
+ * it for square shapes and ~1.5× faster with few B panels (4096×768·768×64: 61 → 93 GFLOP/s), where packing A is
+ * not repaid. Chunking the panels (C block kept in L2) gained a few %. KC = 128 or 192 was no faster than 256.
+ * Problems under {@link #SMALL_FLOPS} run the scalar loops, faster there.
  */
 final class VectorGemm {
 

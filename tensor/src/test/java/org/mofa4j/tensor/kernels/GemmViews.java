@@ -90,9 +90,9 @@ final class GemmViews {
     }
 
     /**
-     * Asserts C_after ≈ (accumulate ? C_before : 0) + A·B elementwise, with the reference from EJML in float64 and
-     * the bound |err| ≤ γ·(Σₚ|a_ip·b_pj| + |c_before|), γ = (min(k, KC) + ⌈k/KC⌉ + 2)·2⁻²⁴: the rounding budget of
-     * the blocked fma arithmetic. A dropped k-block, a wrong sign or a missing term is far outside it.
+     * Asserts C_after ≈ (accumulate ? C_before : 0) + A·B elementwise, with the reference from EJML in float64
+     * and the bound |err| ≤ γ·(Σₚ|a_ip·b_pj| + |c_before|), γ = (min(k, KC) + ⌈k/KC⌉ + 2)·2⁻²⁴: the rounding
+     * budget of the blocked fma arithmetic. A dropped k-block, a wrong sign or a missing term is far outside it.
      * Also asserts that array elements outside C's view kept their values.
      */
     static void assertProduct(View a, View b, View cBefore, View cAfter, boolean accumulate) {

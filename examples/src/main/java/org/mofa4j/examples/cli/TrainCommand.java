@@ -1,0 +1,101 @@
+package org.mofa4j.examples.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.mofa4j.nn.Gpt;
+import org.mofa4j.nn.GptConfig;
+import org.mofa4j.nn.data.BpeTokenizer;
+import org.mofa4j.nn.data.BuiltInCorpus;
+import org.mofa4j.nn.data.ByteTokenizer;
+import org.mofa4j.nn.data.CharTokenizer;
+import org.mofa4j.nn.data.TextDataset;
+import org.mofa4j.nn.data.Tokenizer;
+import org.mofa4j.nn.train.MetricsLog;
+import org.mofa4j.nn.train.TrainConfig;
+import org.mofa4j.nn.train.Trainer;
+import org.mofa4j.optim.StatefulOptimizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mofa4j train}: trains a GPT on a text file, or on the built-in corpus when no file is given.
+ * The defaults are nanoGPT's CPU "baby GPT" for character-level Shakespeare (4 layers, 4 heads, width 128,
+ * context 64, batch 12, AdamW lr 1e-3 with β₂ 0.99, 100 warm-up steps, cosine to 1e-4, clip 1.0, no dropout).
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a small GPT (built-in corpus by default) and print a sample at the end.")
+public final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--data", description = "UTF-8 text file to train on (default: the built-in corpus)")
+    Path data;
+
+    @Option(names = "--tokenizer", defaultValue = "char", description = "char, byte or bpe (default: ${DEFAULT-VALUE})")
+    String tokenizer;
+
+    @Option(names = "--bpe-vocab", defaultValue = "512", description = "BPE vocabulary size (default: ${DEFAULT-VALUE})")
+    int bpeVocab;
+
+    @Option(names = "--layers", defaultValue = "4") int layers;
+    @Option(names = "--heads", defaultValue = "4") int heads;
+    @Option(names = "--width", defaultValue = "128") int width;
+    @Option(names = "--context", defaultValue = "64") int context;
+    @Option(names = "--dropout", defaultValue = "0.0") double dropout;
+
+    @Option(names = "--steps", defaultValue = "1000", description = "optimizer steps (default: ${DEFAULT-VALUE})")
+    int steps;
+    @Option(names = "--batch", defaultValue = "12") int batch;
+    @Option(names = "--accumulation", defaultValue = "1") int accumulation;
+
+    @Option(names = "--optimizer", defaultValue = "adamw", description = "adamw or sgd (default: ${DEFAULT-VALUE})")
+    String optimizer;
+    @Option(names = "--lr", defaultValue = "1e-3") double lr;
+    @Option(names = "--min-lr-fraction", defaultValue = "0.1") double minLrFraction;
+    @Option(names = "--warmup", defaultValue = "100") int warmup;
+    @Option(names = "--weight-decay", defaultValue = "0.1") double weightDecay;
+    @Option(names = "--clip", defaultValue = "1.0", description = "global-norm clip, 0 = off") double clip;
+
+    @Option(names = "--eval-every", defaultValue = "250") int evalEvery;
+    @Option(names = "--eval-batches", defaultValue = "20") int evalBatches;
+    @Option(names = "--seed", defaultValue = "1337") long seed;
+    @Option(names = "--out", defaultValue = "runs/default", description = "run directory (default: ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--sample-tokens", defaultValue = "300", description = "tokens to sample at the end")
+    int sampleTokens;
+
+    @Override
+    public Integer call() {
+        Startup.announce();
+        String text = data == null ? BuiltInCorpus.text() : TextDataset.readText(data);
+        String source = data == null ? "built-in corpus" : data.toString();
+        Tokenizer tok = switch (tokenizer) {
+            case "char" -> CharTokenizer.fromCorpus(text);
+            case "byte" -> ByteTokenizer.INSTANCE;
+            case "bpe" -> BpeTokenizer.train(text, bpeVocab);
+            default -> throw new IllegalArgumentException("unknown tokenizer '" + tokenizer + "' (char, byte or bpe)");
+        };
+        TextDataset dataset = TextDataset.fromText(text, tok, source);
+        TextDataset.Split split = dataset.split();
+        GptConfig modelConfig = new GptConfig(layers, heads, width, context, tok.vocabSize(), dropout);
+        TrainConfig trainConfig = new TrainConfig(steps, batch, context, accumulation, Math.min(warmup, steps),
+                minLrFraction, clip, evalEvery, evalBatches, 0, seed);
+        Gpt model = new Gpt(modelConfig, seed);
+        StatefulOptimizer opt = OptimizerChoice.create(optimizer, model.trainableParameters(), lr, weightDecay);
+        System.out.printf("data: %s, %,d tokens (%s tokenizer, vocab %d); train %,d, validation %,d%n", source,
+                dataset.tokens().size(), tok.kind(), tok.vocabSize(), split.train().size(), split.validation().size());
+        System.out.printf("model: %s, %,d parameters; optimizer %s%n", modelConfig, model.parameterCount(), opt.name());
+
+        Trainer trainer = new Trainer(model, opt, split.train(), split.validation(), trainConfig, lr);
+        try (MetricsLog metrics = new MetricsLog(out.resolve("metrics.jsonl"));
+                ConsoleProgress progress = new ConsoleProgress()) {
+            trainer.addListener(metrics).addListener(progress);
+            trainer.run();
+            LossPlot.write(metrics, out.resolve("loss.png"), source);
+            System.out.println("loss curves: " + out.resolve("loss.png") + ", metrics: " + out.resolve("metrics.jsonl"));
+        }
+        if (sampleTokens > 0) {
+            System.out.println("--- sample ---");
+            System.out.println(NaiveSample.sample(model, tok, sampleTokens, seed));
+        }
+        return 0;
+    }
+}

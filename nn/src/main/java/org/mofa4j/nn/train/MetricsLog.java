@@ -1,0 +1,80 @@
+package org.mofa4j.nn.train;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Writes one JSON object per line: {"type":"step",...} for every step and {"type":"eval",...} for every
+ * evaluation. Appends, so a resumed run continues the same file. Keeps the curves in memory for plots.
+ */
+public final class MetricsLog implements TrainingListener, AutoCloseable {
+    private final BufferedWriter out;
+    private final List<double[]> trainCurve = new ArrayList<>(); // {step, loss}
+    private final List<double[]> evalCurve = new ArrayList<>();  // {step, train, validation}
+
+    public MetricsLog(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("metrics: cannot open " + file.toAbsolutePath(), e);
+        }
+    }
+
+    @Override
+    public void onStep(StepStats s) {
+        trainCurve.add(new double[] {s.step(), s.loss()});
+        write(String.format(Locale.ROOT,
+                "{\"type\":\"step\",\"step\":%d,\"loss\":%s,\"lr\":%s,\"grad_norm\":%s,\"tokens_per_s\":%.1f,\"ms\":%.2f}",
+                s.step(), num(s.loss()), num(s.lr()), num(s.gradNorm()), s.tokensPerSecond(), s.millis()));
+    }
+
+    @Override
+    public void onEval(EvalStats e) {
+        evalCurve.add(new double[] {e.step(), e.trainLoss(), e.validationLoss()});
+        write(String.format(Locale.ROOT, "{\"type\":\"eval\",\"step\":%d,\"train_loss\":%s,\"val_loss\":%s}",
+                e.step(), num(e.trainLoss()), num(e.validationLoss())));
+    }
+
+    private static String num(double v) {
+        return Double.isFinite(v) ? Double.toString(v) : "null";
+    }
+
+    private void write(String line) {
+        try {
+            out.write(line);
+            out.newLine();
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("metrics: write failed", e);
+        }
+    }
+
+    /** {step, loss} per logged step, in order. */
+    public List<double[]> trainCurve() {
+        return trainCurve;
+    }
+
+    /** {step, train loss, validation loss} per evaluation. */
+    public List<double[]> evalCurve() {
+        return evalCurve;
+    }
+
+    @Override
+    public void close() {
+        try {
+            out.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("metrics: close failed", e);
+        }
+    }
+}

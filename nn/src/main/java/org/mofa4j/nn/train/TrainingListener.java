@@ -1,0 +1,19 @@
+package org.mofa4j.nn.train;
+
+/** Receives training progress: progress bars, metric logs, plots, checkpoint writers. All methods optional. */
+public interface TrainingListener {
+    /** What happened in one optimizer step. */
+    record StepStats(long step, long totalSteps, double loss, double lr, double gradNorm, double tokensPerSecond,
+            double millis) {}
+
+    /** A validation result after {@code step} completed steps. */
+    record EvalStats(long step, double trainLoss, double validationLoss) {}
+
+    default void onStart(long firstStep, long totalSteps) {}
+
+    default void onStep(StepStats stats) {}
+
+    default void onEval(EvalStats stats) {}
+
+    default void onEnd(long completedSteps) {}
+}
