@@ -116,7 +116,7 @@ public final class MatmulBenchmark {
             Runnable vector1 = () -> Gemm.sgemm(m, n, k, a.data, 0, k, 1, b.data, 0, n, 1, c.data, 0, n, 1, false, 1);
             Runnable vectorN = () -> Gemm.sgemm(m, n, k, a.data, 0, k, 1, b.data, 0, n, 1, c.data, 0, n, 1, false,
                     opt.threads());
-            try (var forced = KernelMode.override(KernelMode.vectorAvailable() ? Mode.VECTOR : Mode.SCALAR)) {
+            try (var _ = KernelMode.override(KernelMode.vectorAvailable() ? Mode.VECTOR : Mode.SCALAR)) {
                 String impl = KernelMode.current() == Mode.VECTOR ? "mofa4j-vector" : "mofa4j-scalar*";
                 rows.add(row(s, impl, 1, vector1, opt.fast()));
                 rows.add(row(s, impl, opt.threads(), vectorN, opt.fast()));
@@ -124,7 +124,7 @@ public final class MatmulBenchmark {
             }
             checkAgainstEjml(s, a, b, c);
             if (opt.slowRows()) {
-                try (var forced = KernelMode.override(Mode.SCALAR)) {
+                try (var _ = KernelMode.override(Mode.SCALAR)) {
                     rows.add(row(s, "mofa4j-scalar", 1, vector1, opt.slow()));
                 }
                 rows.add(row(s, "ejml", 1, () -> CommonOps_FDRM.mult(a, b, c), opt.slow()));
@@ -136,7 +136,7 @@ public final class MatmulBenchmark {
 
     private static BenchRow row(Shape s, String impl, int threads, Runnable op, BenchTimer.Budget budget) {
         double[] t = BenchTimer.measure(op, budget);
-        return new BenchRow("matmul", s.name(), impl, threads, t.length, t[0], BenchTimer.median(t), s.flops(),
+        return new BenchRow("matmul", s.name(), impl, threads, t.length, t[0], BenchTimer.median(t), s.flops() / 1e9,
                 "GFLOP/s");
     }
 
@@ -179,7 +179,7 @@ public final class MatmulBenchmark {
         return out;
     }
 
-    private static BenchRow find(List<BenchRow> rows, String shape, String impl, int threads) {
+    static BenchRow find(List<BenchRow> rows, String shape, String impl, int threads) {
         for (BenchRow r : rows) {
             if (r.shape().equals(shape) && r.impl().equals(impl) && r.threads() == threads) {
                 return r;

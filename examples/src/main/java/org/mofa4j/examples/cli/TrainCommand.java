@@ -13,6 +13,7 @@ import org.mofa4j.nn.data.Tokenizer;
 import org.mofa4j.nn.train.MetricsLog;
 import org.mofa4j.nn.train.TrainConfig;
 import org.mofa4j.nn.train.Trainer;
+import org.mofa4j.nn.train.TrainingCheckpoint;
 import org.mofa4j.optim.StatefulOptimizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,6 +63,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--sample-tokens", defaultValue = "300", description = "tokens to sample at the end")
     int sampleTokens;
 
+    @Option(names = "--checkpoint-every", defaultValue = "250", description = "0 = only at the end")
+    int checkpointEvery;
+
+    @Option(names = "--keep", defaultValue = "3", description = "checkpoints to keep (default: ${DEFAULT-VALUE})")
+    int keep;
+
+    @Option(names = "--resume", description = "continue from the newest checkpoint in --out")
+    boolean resume;
+
     @Override
     public Integer call() {
         Startup.announce();
@@ -77,14 +87,20 @@ public final class TrainCommand implements Callable<Integer> {
         TextDataset.Split split = dataset.split();
         GptConfig modelConfig = new GptConfig(layers, heads, width, context, tok.vocabSize(), dropout);
         TrainConfig trainConfig = new TrainConfig(steps, batch, context, accumulation, Math.min(warmup, steps),
-                minLrFraction, clip, evalEvery, evalBatches, 0, seed);
-        Gpt model = new Gpt(modelConfig, seed);
+                minLrFraction, clip, evalEvery, evalBatches, checkpointEvery == 0 ? steps : checkpointEvery, seed);
+        TrainingCheckpoint.Loaded resumed = resume ? loadForResume(tok, modelConfig) : null;
+        Gpt model = resumed != null ? resumed.model() : new Gpt(modelConfig, seed);
         StatefulOptimizer opt = OptimizerChoice.create(optimizer, model.trainableParameters(), lr, weightDecay);
         System.out.printf("data: %s, %,d tokens (%s tokenizer, vocab %d); train %,d, validation %,d%n", source,
                 dataset.tokens().size(), tok.kind(), tok.vocabSize(), split.train().size(), split.validation().size());
         System.out.printf("model: %s, %,d parameters; optimizer %s%n", modelConfig, model.parameterCount(), opt.name());
 
-        Trainer trainer = new Trainer(model, opt, split.train(), split.validation(), trainConfig, lr);
+        Trainer trainer = new Trainer(model, opt, split.train(), split.validation(), trainConfig, lr)
+                .onCheckpoint(t -> TrainingCheckpoint.save(out, t, tok, keep));
+        if (resumed != null) {
+            TrainingCheckpoint.restoreTraining(out, resumed.step(), trainer);
+            System.out.printf("resumed from %s at step %d%n", resumed.file(), resumed.step());
+        }
         try (MetricsLog metrics = new MetricsLog(out.resolve("metrics.jsonl"));
                 ConsoleProgress progress = new ConsoleProgress()) {
             trainer.addListener(metrics).addListener(progress);
@@ -94,8 +110,25 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (sampleTokens > 0) {
             System.out.println("--- sample ---");
-            System.out.println(NaiveSample.sample(model, tok, sampleTokens, seed));
+            SampleCommand.sample(model, tok, "", sampleTokens, 0.8, 0, seed, true);
+            System.out.println();
         }
         return 0;
+    }
+
+    private TrainingCheckpoint.Loaded loadForResume(Tokenizer tok, GptConfig wanted) {
+        if (TrainingCheckpoint.latestModelFile(out) == null) {
+            throw new IllegalArgumentException("--resume: no checkpoint in " + out.toAbsolutePath());
+        }
+        TrainingCheckpoint.Loaded loaded = TrainingCheckpoint.loadModel(out);
+        if (!loaded.config().equals(wanted)) {
+            throw new IllegalArgumentException("--resume: the checkpoint's model " + loaded.config()
+                    + " differs from the requested " + wanted + "; pass the same model options");
+        }
+        if (!loaded.tokenizer().toJson().equals(tok.toJson())) {
+            throw new IllegalArgumentException("--resume: the checkpoint's tokenizer differs from the one built from "
+                    + "this data; pass the same --data and --tokenizer");
+        }
+        return loaded;
     }
 }

@@ -74,8 +74,8 @@ public final class CheckpointFiles {
                     + CHECKSUM_KEY + "' is reserved for the checksum");
         }
         // Validate before creating anything, so bad input leaves no temporary file behind.
-        List<Safetensors.Item> items = Safetensors.items(target, tensors, intTensors);
-        Map<String, String> meta = Safetensors.sortedMetadata(target, metadata);
+        List<SafetensorsWriter.Item> items = SafetensorsWriter.items(target, tensors, intTensors);
+        Map<String, String> meta = SafetensorsWriter.sortedMetadata(target, metadata);
         Path dir = absolute.getParent();
         // Not Files.createTempFile: its files are owner-only (0600); this one gets the usual permissions.
         Path temporary = dir.resolve("." + absolute.getFileName() + "." + HexFormat.of().formatHex(randomBytes())
@@ -83,7 +83,7 @@ public final class CheckpointFiles {
         FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
             try (FileChannel ch = channel) {
-                Safetensors.writeTo(ch, items, meta, CHECKSUM_KEY);
+                SafetensorsWriter.writeTo(ch, items, meta, CHECKSUM_KEY);
                 BeforeCommit hook = beforeCommitHook;
                 if (hook != null) {
                     hook.run(temporary);
@@ -123,7 +123,7 @@ public final class CheckpointFiles {
      */
     public static Safetensors.Contents readVerified(Path file) throws IOException {
         MessageDigest digest = Safetensors.sha256();
-        Safetensors.Contents contents = Safetensors.read(file, digest);
+        Safetensors.Contents contents = SafetensorsReader.read(file, digest);
         String stored = contents.metadata().get(CHECKSUM_KEY);
         if (stored == null) {
             return contents;

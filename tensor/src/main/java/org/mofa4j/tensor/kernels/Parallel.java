@@ -16,7 +16,8 @@ import java.util.function.IntConsumer;
  *
  * <p>Scheduling: tasks are claimed dynamically from a shared counter, so uneven tasks balance themselves.
  * {@code forRange} returns when every task has finished. A task's exception is rethrown in the caller (the first
- * one; later tasks are skipped). Calls from inside a task run inline on that thread, so kernels may nest.
+ * one; later tasks are skipped). Kernels may nest: a call from a task on a pool thread runs inline, one from the
+ * caller's own tasks may use idle pool threads; neither waits on a thread that waits on it.
  * A call allocates a job (a few small objects) and a queue node per helper thread, nothing per task.
  *
  * <p>The pool grows to the largest thread count ever requested minus one (the caller is the extra thread) and

@@ -35,13 +35,13 @@ class GemmPropertyTest {
         int threads = 1 + rnd.nextInt(3);
 
         View scalar = c0.copy();
-        try (var forced = KernelMode.override(Mode.SCALAR)) {
+        try (var _ = KernelMode.override(Mode.SCALAR)) {
             GemmViews.sgemm(a, b, scalar, accumulate, threads);
         }
         GemmViews.assertProduct(a, b, c0, scalar, accumulate);
         if (KernelMode.vectorAvailable()) {
             View vector = c0.copy();
-            try (var forced = KernelMode.override(Mode.VECTOR)) {
+            try (var _ = KernelMode.override(Mode.VECTOR)) {
                 GemmViews.sgemm(a, b, vector, accumulate, threads);
             }
             assertArrayEquals(scalar.data(), vector.data(), () -> String.format(

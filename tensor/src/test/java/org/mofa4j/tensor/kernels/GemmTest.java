@@ -43,7 +43,7 @@ class GemmTest {
             if (mode == Mode.VECTOR && !KernelMode.vectorAvailable()) {
                 continue;
             }
-            try (var forced = KernelMode.override(mode)) {
+            try (var _ = KernelMode.override(mode)) {
                 Gemm.sgemm(2, 2, 3, a, 0, 3, 1, b, 0, 2, 1, c, 0, 2, 1, false, 1);
             }
             assertArrayEquals(new float[] {58, 64, 139, 154}, c, mode.toString());
@@ -57,7 +57,7 @@ class GemmTest {
         int[][] shapes = {{1, 1, 1}, {1, 17, 3}, {5, 1, 7}, {7, 13, 11}, {6, 16, 256}, {4, 32, 257},
                           {13, 33, 513}, {31, 47, 29}, {97, 17, 300}, {300, 5, 77}, {3, 300, 64}, {64, 64, 1}};
         Random rnd = new Random(11);
-        try (var forced = force(mode)) {
+        try (var _ = force(mode)) {
             for (int[] s : shapes) {
                 checkShape(rnd, s[0], s[1], s[2], Layout.ROW_MAJOR, Layout.ROW_MAJOR, Layout.ROW_MAJOR, 2);
             }
@@ -68,7 +68,7 @@ class GemmTest {
     @EnumSource(Mode.class)
     void acceptsTransposedOperandsThroughStrides(Mode mode) {
         Random rnd = new Random(12);
-        try (var forced = force(mode)) {
+        try (var _ = force(mode)) {
             checkShape(rnd, 37, 41, 300, Layout.COL_MAJOR, Layout.ROW_MAJOR, Layout.ROW_MAJOR, 2);   // Aᵀ stored
             checkShape(rnd, 37, 41, 300, Layout.ROW_MAJOR, Layout.COL_MAJOR, Layout.ROW_MAJOR, 2);   // Bᵀ stored
             checkShape(rnd, 37, 41, 300, Layout.COL_MAJOR, Layout.COL_MAJOR, Layout.COL_MAJOR, 2);   // all
@@ -79,7 +79,7 @@ class GemmTest {
     @EnumSource(Mode.class)
     void readsAndWritesOnlyStridedSubmatrixViews(Mode mode) {
         Random rnd = new Random(13);
-        try (var forced = force(mode)) {
+        try (var _ = force(mode)) {
             checkShape(rnd, 29, 35, 70, Layout.SUB_ROW_MAJOR, Layout.SUB_ROW_MAJOR, Layout.SUB_ROW_MAJOR, 2);
             checkShape(rnd, 29, 35, 70, Layout.SUB_COL_MAJOR, Layout.SUB_ROW_MAJOR, Layout.SUB_COL_MAJOR, 3);
             checkShape(rnd, 8, 70, 9, Layout.SUB_ROW_MAJOR, Layout.SUB_COL_MAJOR, Layout.SUB_ROW_MAJOR, 1);
@@ -91,7 +91,7 @@ class GemmTest {
     void kZeroSetsCToZeroOrLeavesItWhenAccumulating(Mode mode) {
         float[] a = new float[0], b = new float[0];
         float[] c = {1, 2, 3, 4, 5, 6};
-        try (var forced = force(mode)) {
+        try (var _ = force(mode)) {
             Gemm.sgemm(2, 3, 0, a, 0, 0, 1, b, 0, 3, 1, c, 0, 3, 1, true, 2);
             assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, c);
             Gemm.sgemm(2, 3, 0, a, 0, 0, 1, b, 0, 3, 1, c, 0, 3, 1, false, 2);
@@ -114,7 +114,7 @@ class GemmTest {
         View a = GemmViews.random(rnd, 150, 520, Layout.ROW_MAJOR);
         View b = GemmViews.random(rnd, 520, 70, Layout.ROW_MAJOR);
         View at = GemmViews.random(rnd, 150, 520, Layout.COL_MAJOR);
-        try (var forced = force(mode)) {
+        try (var _ = force(mode)) {
             for (View left : new View[] {a, at}) {
                 float[] first = null;
                 for (int threads : new int[] {1, 2, 3}) {
@@ -140,10 +140,10 @@ class GemmTest {
             View b = GemmViews.random(rnd, s[2], s[1], Layout.SUB_COL_MAJOR);
             View c0 = GemmViews.random(rnd, s[0], s[1], Layout.ROW_MAJOR);
             View scalar = c0.copy(), vector = c0.copy();
-            try (var forced = KernelMode.override(Mode.SCALAR)) {
+            try (var _ = KernelMode.override(Mode.SCALAR)) {
                 GemmViews.sgemm(a, b, scalar, true, 2);
             }
-            try (var forced = KernelMode.override(Mode.VECTOR)) {
+            try (var _ = KernelMode.override(Mode.VECTOR)) {
                 GemmViews.sgemm(a, b, vector, true, 2);
             }
             assertArrayEquals(scalar.data(), vector.data(), java.util.Arrays.toString(s));

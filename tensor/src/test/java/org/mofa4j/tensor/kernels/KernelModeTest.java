@@ -13,10 +13,10 @@ class KernelModeTest {
     @Test
     void overridesNestAndRestoreThePreviousMode() {
         Mode configured = KernelMode.current();
-        try (var outer = KernelMode.override(Mode.SCALAR)) {
+        try (var _ = KernelMode.override(Mode.SCALAR)) {
             assertEquals(Mode.SCALAR, KernelMode.current());
             if (KernelMode.vectorAvailable()) {
-                try (var inner = KernelMode.override(Mode.VECTOR)) {
+                try (var _ = KernelMode.override(Mode.VECTOR)) {
                     assertEquals(Mode.VECTOR, KernelMode.current());
                 }
                 assertEquals(Mode.SCALAR, KernelMode.current());
@@ -27,7 +27,7 @@ class KernelModeTest {
 
     @Test
     void describeNamesModeAndThreads() {
-        try (var forced = KernelMode.override(Mode.SCALAR)) {
+        try (var _ = KernelMode.override(Mode.SCALAR)) {
             String d = KernelMode.describe();
             assertTrue(d.startsWith("mofa4j kernels: scalar ("), d);
             assertTrue(d.endsWith(KernelMode.threads() + (KernelMode.threads() == 1 ? " thread" : " threads")), d);

@@ -1,0 +1,104 @@
+package org.mofa4j.examples.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.mofa4j.tensor.kernels.KernelMode;
+
+/**
+ * Starts the measuring processes of the benchmarks: a child JVM per kernel thread count (the count is fixed per
+ * JVM by {@code -Dmofa4j.threads}), and the Python peer. Output lines are read back; the lines a caller wants
+ * start with a tag such as {@code ROW}, the rest is kept for the error message when the child fails.
+ */
+final class ChildProcess {
+    /** The heap every measuring child JVM gets, so that runs are comparable across machines. */
+    static final String CHILD_HEAP = "-Xmx2g";
+
+    private ChildProcess() {
+    }
+
+    /**
+     * {@code java ... -Dmofa4j.threads=threads -cp <this class path> main args...}: the same java binary and class
+     * path as this JVM, the Vector API module, a fixed heap, and this JVM's {@code -Dmofa4j.kernels} if set.
+     */
+    static List<String> javaCommand(int threads, Class<?> main, List<String> args) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-Xss4m",
+                CHILD_HEAP, "-D" + KernelMode.THREADS_PROPERTY + "=" + threads));
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("-D" + KernelMode.MODE_PROPERTY + "=")) {
+                cmd.add(a);
+            }
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    /** What a finished child printed: its exit code, the lines with the wanted tag, and everything it said. */
+    record Output(int exitCode, List<String> tagged, String all) {
+        boolean ok() {
+            return exitCode == 0 && !tagged.isEmpty();
+        }
+
+        /** The last few lines of the output, for error messages. */
+        String tail(int lines) {
+            String[] l = all.strip().split("\n");
+            return String.join("\n", java.util.Arrays.copyOfRange(l, Math.max(0, l.length - lines), l.length));
+        }
+    }
+
+    /**
+     * Runs {@code cmd} with extra environment variables, stdout and stderr merged, and collects the lines that
+     * start with {@code tag + '\t'}. Lines starting with {@code "PROGRESS\t"} are echoed to this process's stderr.
+     * A child still running after {@code timeoutSeconds} is destroyed (exit code -1).
+     */
+    static Output run(List<String> cmd, Map<String, String> env, String tag, long timeoutSeconds)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        List<String> tagged = new ArrayList<>();
+        StringBuilder all = new StringBuilder();
+        Thread reader = Thread.ofPlatform().daemon().start(() -> {
+            try (BufferedReader in = new BufferedReader(
+                    new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    synchronized (all) {
+                        all.append(line).append('\n');
+                        if (line.startsWith(tag + "\t")) {
+                            tagged.add(line);
+                        }
+                    }
+                    if (line.startsWith("PROGRESS\t")) {
+                        System.err.println("  " + line.substring("PROGRESS\t".length()));
+                    }
+                }
+            } catch (IOException e) {
+                synchronized (all) {
+                    all.append("(reading the child's output failed: ").append(e.getMessage()).append(")\n");
+                }
+            }
+        });
+        int code;
+        if (p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            code = p.exitValue();
+        } else {
+            p.destroyForcibly().waitFor();
+            code = -1;
+        }
+        reader.join(5_000);
+        synchronized (all) {
+            if (code == -1) {
+                all.append("(killed after ").append(timeoutSeconds).append(" s)\n");
+            }
+            return new Output(code, List.copyOf(tagged), all.toString());
+        }
+    }
+}

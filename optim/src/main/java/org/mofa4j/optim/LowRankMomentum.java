@@ -1,0 +1,187 @@
+package org.mofa4j.optim;
+
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.ejml.dense.row.SingularOps_DDRM;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.QRDecomposition;
+import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
+import org.mofa4j.tensor.DType;
+import org.mofa4j.tensor.Rng;
+import org.mofa4j.tensor.Tensor;
+
+/**
+ * The rank-r momentum factors M = U·diag(S)·Vᵀ of one m×n matrix and the two pieces of dense algebra MoFaSGD
+ * needs on them: the per-step factor update (UMF) and the one-off top-r SVD used to initialise the factors.
+ *
+ * <p>UMF (Mahdavinia &amp; Mahdavi 2025; algorithms.md §1.4). Given the skinny products A = G·V [m, r] and
+ * Bt = Gᵀ·U [n, r]:
+ * <pre>
+ *   C₀ = Uᵀ·A                                       [r, r]
+ *   [U | A]  = Q_U·R_U,   [V | Bt] = Q_V·R_V         thin Householder QR, Q_U [m, p], R_U [p, 2r], p = min(m, 2r)
+ *   K₀ = [[β·diag(S) − C₀, I], [I, 0]]               [2r, 2r]
+ *   Mid = R_U·K₀·R_Vᵀ = Ā·diag(σ̄)·C̄ᵀ                 [p, q], q = min(n, 2r)
+ *   U⁺ = Q_U·Ā[:, :r],  S⁺ = σ̄[:r],  V⁺ = Q_V·C̄[:, :r]
+ * </pre>
+ * Because [U | GV]·K₀·[V | GᵀU]ᵀ = β·U·diag(S)·Vᵀ + P_T(G), with P_T(G) = UUᵀG + GVVᵀ − UUᵀGVVᵀ the tangent
+ * projection, the result is exactly M⁺ = SVD_r(β·M + P_T(G)). Only the products A and Bt touch the m×n
+ * gradient, so the same routine serves the fused mode, where they are summed over micro-batches in backward.
+ *
+ * <p>The QRs and the SVD run in float64 on EJML. The factors are small (m×2r, n×2r, 2r×2r); the results are
+ * rounded once to the parameter's dtype. Householder QR tolerates zero or dependent columns (G = 0, or
+ * G·V ∈ span(U)): EJML then reports {@code decompose() == false} but Q still has orthonormal columns and Q·R
+ * still equals the input, which is all UMF needs, so that flag is ignored.
+ */
+final class LowRankMomentum {
+    /**
+     * Above this many multiply-adds (m·n·min(m, n)) the initial top-r SVD is randomised instead of exact: EJML's
+     * dense SVD of a 768×3072 matrix takes about 12 s on one core.
+     */
+    static final long EXACT_SVD_WORK = 1L << 25;
+    /** Oversampling and power iterations of the randomised range finder (Halko, Martinsson &amp; Tropp 2011). */
+    static final int OVERSAMPLE = 10;
+    static final int POWER_ITERATIONS = 2;
+
+    /** Rank-r factors in the parameter's dtype: u [m, r], s [r] (non-negative, descending), v [n, r]. */
+    record Factors(Tensor u, Tensor s, Tensor v) {}
+
+    private LowRankMomentum() {}
+
+    /**
+     * One UMF step, M⁺ = SVD_r(β·U·diag(S)·Vᵀ + P_T(G)), from the products A = G·V and Bt = Gᵀ·U.
+     *
+     * @param u  [m, r] orthonormal columns. Not modified.
+     * @param s  [r]. Not modified.
+     * @param v  [n, r] orthonormal columns. Not modified.
+     * @param a  G·V [m, r]. Not modified.
+     * @param bt Gᵀ·U [n, r]. Not modified.
+     * @return new factors in u's dtype
+     */
+    static Factors umf(Tensor u, Tensor s, Tensor v, Tensor a, Tensor bt, double beta, String name) {
+        int m = u.dim(0);
+        int n = v.dim(0);
+        int r = u.dim(1);
+        DMatrixRMaj ud = toMatrix(u);
+        DMatrixRMaj ad = toMatrix(a);
+        DMatrixRMaj c0 = new DMatrixRMaj(r, r);
+        CommonOps_DDRM.multTransA(ud, ad, c0); // C₀ = Uᵀ·G·V [r, r]
+
+        // Thin QRs of the two [., 2r] blocks.
+        QRDecomposition<DMatrixRMaj> qrU = DecompositionFactory_DDRM.qr(m, 2 * r);
+        qrU.decompose(sideBySide(ud, ad));
+        DMatrixRMaj qU = qrU.getQ(null, true); // [m, p]
+        DMatrixRMaj rU = qrU.getR(null, true); // [p, 2r]
+        QRDecomposition<DMatrixRMaj> qrV = DecompositionFactory_DDRM.qr(n, 2 * r);
+        qrV.decompose(sideBySide(toMatrix(v), toMatrix(bt)));
+        DMatrixRMaj qV = qrV.getQ(null, true); // [n, q]
+        DMatrixRMaj rV = qrV.getR(null, true); // [q, 2r]
+
+        // K₀ = [[β·diag(S) − C₀, I], [I, 0]]  [2r, 2r]
+        DMatrixRMaj k0 = new DMatrixRMaj(2 * r, 2 * r);
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < r; j++) {
+                k0.unsafe_set(i, j, (i == j ? beta * s.getFlat(i) : 0.0) - c0.unsafe_get(i, j));
+            }
+            k0.unsafe_set(i, r + i, 1.0);
+            k0.unsafe_set(r + i, i, 1.0);
+        }
+        DMatrixRMaj rk = new DMatrixRMaj(rU.numRows, 2 * r);
+        CommonOps_DDRM.mult(rU, k0, rk);
+        DMatrixRMaj mid = new DMatrixRMaj(rU.numRows, rV.numRows);
+        CommonOps_DDRM.multTransB(rk, rV, mid); // Mid = R_U·K₀·R_Vᵀ [p, q]
+
+        Svd core = svd(mid, name, "the 2r×2r core");
+        DType dtype = u.dtype();
+        return new Factors(
+                toTensor(times(qU, core.left, r), dtype),
+                toTensor(core.values, r, dtype),
+                toTensor(times(qV, core.right, r), dtype));
+    }
+
+    /**
+     * The top-r singular triplets of x [m, n]: exact (EJML's dense SVD) when m·n·min(m, n) ≤
+     * {@link #EXACT_SVD_WORK}, otherwise a randomised range finder with {@link #OVERSAMPLE} extra columns and
+     * {@link #POWER_ITERATIONS} power iterations, seeded by {@code seed} (deterministic).
+     */
+    static Factors topSingular(Tensor x, int r, long seed, String name) {
+        int m = x.dim(0);
+        int n = x.dim(1);
+        int k = Math.min(r + OVERSAMPLE, Math.min(m, n));
+        if ((long) m * n * Math.min(m, n) <= EXACT_SVD_WORK || k == Math.min(m, n)) {
+            Svd full = svd(toMatrix(x), name, "the initial matrix");
+            return new Factors(toTensor(columns(full.left, r), x.dtype()), toTensor(full.values, r, x.dtype()),
+                    toTensor(columns(full.right, r), x.dtype()));
+        }
+        // Randomised subspace iteration: the big products use the tensor GEMM, orthonormalisation uses EJML.
+        Rng rng = new Rng(seed);
+        Tensor q = orthonormal(x.matmul(rng.normal(x.dtype(), 0, 1, n, k)), x.dtype()); // [m, k]
+        for (int it = 0; it < POWER_ITERATIONS; it++) {
+            Tensor z = orthonormal(x.t().matmul(q), x.dtype()); // [n, k]
+            q = orthonormal(x.matmul(z), x.dtype());
+        }
+        // x ≈ Q·(Qᵀx); (Qᵀx)ᵀ = xᵀQ = Z [n, k] = Uz·Σ·Vzᵀ, so x ≈ (Q·Vz)·Σ·Uzᵀ.
+        Svd small = svd(toMatrix(x.t().matmul(q)), name, "the sketched matrix");
+        return new Factors(toTensor(times(toMatrix(q), small.right, r), x.dtype()),
+                toTensor(small.values, r, x.dtype()), toTensor(columns(small.left, r), x.dtype()));
+    }
+
+    // ---------------------------------------------------------------- dense helpers (float64, EJML)
+
+    /** Left vectors [rows, k], values [k] (descending) and right vectors [cols, k], k = min(rows, cols). */
+    private record Svd(DMatrixRMaj left, double[] values, DMatrixRMaj right) {}
+
+    private static Svd svd(DMatrixRMaj x, String name, String what) {
+        SingularValueDecomposition_F64<DMatrixRMaj> dec =
+                DecompositionFactory_DDRM.svd(x.numRows, x.numCols, true, true, true);
+        if (!dec.decompose(x)) {
+            throw new ArithmeticException("MoFaSGD: the SVD of " + what + " of '" + name + "' (" + x.numRows + "×"
+                    + x.numCols + ") did not converge; is the gradient finite?");
+        }
+        DMatrixRMaj left = dec.getU(null, false);
+        DMatrixRMaj right = dec.getV(null, false);
+        int k = Math.min(x.numRows, x.numCols);
+        double[] values = dec.getSingularValues().clone();
+        SingularOps_DDRM.descendingOrder(left, false, values, k, right, false);
+        return new Svd(left, values, right);
+    }
+
+    /** The orthonormal factor of a thin Householder QR of y [rows, k]. */
+    private static Tensor orthonormal(Tensor y, DType dtype) {
+        QRDecomposition<DMatrixRMaj> qr = DecompositionFactory_DDRM.qr(y.dim(0), y.dim(1));
+        qr.decompose(toMatrix(y));
+        return toTensor(qr.getQ(null, true), dtype);
+    }
+
+    /** a·b[:, :r]. */
+    private static DMatrixRMaj times(DMatrixRMaj a, DMatrixRMaj b, int r) {
+        DMatrixRMaj out = new DMatrixRMaj(a.numRows, r);
+        CommonOps_DDRM.mult(a, columns(b, r), out);
+        return out;
+    }
+
+    private static DMatrixRMaj columns(DMatrixRMaj x, int r) {
+        return CommonOps_DDRM.extract(x, 0, x.numRows, 0, r);
+    }
+
+    /** [a | b]. */
+    private static DMatrixRMaj sideBySide(DMatrixRMaj a, DMatrixRMaj b) {
+        DMatrixRMaj out = new DMatrixRMaj(a.numRows, a.numCols + b.numCols);
+        CommonOps_DDRM.insert(a, out, 0, 0);
+        CommonOps_DDRM.insert(b, out, 0, a.numCols);
+        return out;
+    }
+
+    static DMatrixRMaj toMatrix(Tensor t) {
+        return DMatrixRMaj.wrap(t.dim(0), t.dim(1), t.toDoubleArray());
+    }
+
+    static Tensor toTensor(DMatrixRMaj x, DType dtype) {
+        double[] data = x.getNumElements() == x.data.length ? x.data : java.util.Arrays.copyOf(x.data,
+                x.getNumElements());
+        return Tensor.wrap(data, x.numRows, x.numCols).to(dtype);
+    }
+
+    private static Tensor toTensor(double[] values, int r, DType dtype) {
+        return Tensor.of(java.util.Arrays.copyOf(values, r), r).to(dtype);
+    }
+}
