@@ -44,6 +44,12 @@ public final class AdamW extends Optimizer<AdamW.Config> {
     }
 
     @Override
+    protected void checkLoadedState(Variable p, ParamState loaded) {
+        requireLikeParameter(p, loaded, "m");
+        requireLikeParameter(p, loaded, "v");
+    }
+
+    @Override
     protected void update(Variable p, Tensor grad, Config c, ParamState s) {
         Tensor w = p.value();
         long t = s.nextStep();

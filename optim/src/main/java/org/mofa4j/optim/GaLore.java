@@ -227,7 +227,7 @@ public final class GaLore extends Optimizer<GaLore.Config> {
             normalized = mom.div(bc1).div(sq.div(bc2).sqrt().add(c.eps()));
             stepSize = lr;
         }
-        w.addScaledInPlace(-stepSize * c.scale(), proj.projectBack(normalized));
+        proj.addProjectBack(normalized, -stepSize * c.scale(), w); // W += −s·α·back(N)
         if (c.weightDecay() > 0) {
             w.mulInPlace(1 - lr * c.weightDecay());
         }

@@ -126,6 +126,20 @@ public final class GaLoreProjector {
         };
     }
 
+    /**
+     * out += alpha·projectBack(lowRank), accumulated by the matmul kernel so no m×n temporary is made; only the
+     * low-rank factor is scaled. Modifies: out (which must not share storage with the projector). Not modified:
+     * lowRank.
+     */
+    public void addProjectBack(Tensor lowRank, double alpha, Tensor out) {
+        Tensor scaled = lowRank.mul(alpha);
+        switch (side) {
+            case LEFT -> Tensor.matmulInto(u, scaled, out, true);
+            case RIGHT -> Tensor.matmulInto(scaled, vt, out, true);
+            case TWO_SIDED -> Tensor.matmulInto(u, scaled.matmul(vt), out, true);
+        }
+    }
+
     /** The full-size matrix for a low-rank N, without the scale α. Not modified: lowRank. */
     public Tensor projectBack(Tensor lowRank) {
         return switch (side) {

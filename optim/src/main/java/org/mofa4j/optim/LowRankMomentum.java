@@ -27,15 +27,16 @@ import org.mofa4j.tensor.Tensor;
  * projection, the result is exactly M⁺ = SVD_r(β·M + P_T(G)). Only the products A and Bt touch the m×n
  * gradient, so the same routine serves the fused mode, where they are summed over micro-batches in backward.
  *
- * <p>The QRs and the SVD run in float64 on EJML. The factors are small (m×2r, n×2r, 2r×2r); the results are
- * rounded once to the parameter's dtype. Householder QR tolerates zero or dependent columns (G = 0, or
+ * <p>The QRs and the SVD run in float64 on EJML (the factors are small: m×2r, n×2r, 2r×2r); the tall
+ * back-multiplications Q·Ā run in float64 on the tensor GEMM. The results are rounded once to the parameter's
+ * dtype, so the stored factors are orthonormal to that dtype's precision and errors do not accumulate. Householder QR tolerates zero or dependent columns (G = 0, or
  * G·V ∈ span(U)): EJML then reports {@code decompose() == false} but Q still has orthonormal columns and Q·R
  * still equals the input, which is all UMF needs, so that flag is ignored.
  */
 final class LowRankMomentum {
     /**
      * Above this many multiply-adds (m·n·min(m, n)) the initial top-r SVD is randomised instead of exact: EJML's
-     * dense SVD of a 768×3072 matrix takes about 12 s on one core.
+     * dense SVD of a 768×3072 matrix takes over 10 s.
      */
     static final long EXACT_SVD_WORK = 1L << 25;
     /** Oversampling and power iterations of the randomised range finder (Halko, Martinsson &amp; Tropp 2011). */
@@ -93,9 +94,9 @@ final class LowRankMomentum {
         Svd core = svd(mid, name, "the 2r×2r core");
         DType dtype = u.dtype();
         return new Factors(
-                toTensor(times(qU, core.left, r), dtype),
+                times(qU, core.left, r).to(dtype),
                 toTensor(core.values, r, dtype),
-                toTensor(times(qV, core.right, r), dtype));
+                times(qV, core.right, r).to(dtype));
     }
 
     /**
@@ -121,7 +122,7 @@ final class LowRankMomentum {
         }
         // x ≈ Q·(Qᵀx); (Qᵀx)ᵀ = xᵀQ = Z [n, k] = Uz·Σ·Vzᵀ, so x ≈ (Q·Vz)·Σ·Uzᵀ.
         Svd small = svd(toMatrix(x.t().matmul(q)), name, "the sketched matrix");
-        return new Factors(toTensor(times(toMatrix(q), small.right, r), x.dtype()),
+        return new Factors(times(toMatrix(q), small.right, r).to(x.dtype()),
                 toTensor(small.values, r, x.dtype()), toTensor(columns(small.left, r), x.dtype()));
     }
 
@@ -152,11 +153,9 @@ final class LowRankMomentum {
         return toTensor(qr.getQ(null, true), dtype);
     }
 
-    /** a·b[:, :r]. */
-    private static DMatrixRMaj times(DMatrixRMaj a, DMatrixRMaj b, int r) {
-        DMatrixRMaj out = new DMatrixRMaj(a.numRows, r);
-        CommonOps_DDRM.mult(a, columns(b, r), out);
-        return out;
+    /** a·b[:, :r] as a float64 tensor; the tall product (m×2r by 2r×r) runs on the tensor GEMM. */
+    private static Tensor times(DMatrixRMaj a, DMatrixRMaj b, int r) {
+        return toTensor(a, DType.F64).matmul(toTensor(columns(b, r), DType.F64));
     }
 
     private static DMatrixRMaj columns(DMatrixRMaj x, int r) {

@@ -36,16 +36,17 @@ import org.mofa4j.tensor.Tensor;
  * the SVD of W itself (WEIGHT_SVD), whose σ(W) then dominates the momentum for tens of steps and, with the
  * 1/S step, acts as an accidental warm-up; for zero-initialised matrices it starts from an arbitrary tangent
  * space. {@link Config#reference} reproduces the reference class defaults (RECIPROCAL_CAPPED, WEIGHT_SVD,
- * η₂ = 1, eps 1e-4, cap 1e4, previous projectors). The initial top-r SVD is exact for small matrices and a
- * seeded randomised range finder above {@link LowRankMomentum#EXACT_SVD_WORK}; after that there is no
- * full-matrix SVD, only two thin QRs and one 2r×2r SVD per step.
+ * η₂ = 1, eps 1e-4, cap 1e4, previous projectors). The initial top-r SVD (of G₁ or W) is EJML's exact dense
+ * SVD when m·n·min(m, n) ≤ 2²⁵ and otherwise a randomised range finder (10 extra columns, 2 power iterations,
+ * seeded from the parameter name, so deterministic), as the spec allows; after that there is no full-matrix
+ * SVD, only two thin QRs and one 2r×2r SVD per step.
  *
  * <p><b>Memory.</b> State per parameter: U [m, r], S [r], V [n, r] in the parameter's dtype, exactly
  * r·(m+n+1)·bytes. Per step the products G·V, Gᵀ·U ([m, r], [n, r]) and the float64 QR factors
  * (m×2r, n×2r) are transient. The update is added to W in place (GEMM with accumulate) from U·diag(−lr·η₁·φ)
  * [m, r] and Vᵀ, so no m×n temporary exists; the η₂ term is applied the same way as
- * W −= c·G, W += c·U·(UᵀG), W += c·((I−UUᵀ)GV)·Vᵀ, with one r×n and no m×m or n×n temporary, and is skipped
- * when η₂ = 0.
+ * W −= c·G, W += c·U·(GᵀU)ᵀ, W += c·((I−UUᵀ)GV)·Vᵀ, reusing G·V and Gᵀ·U, with no temporary larger than
+ * [max(m, n), r] (never UUᵀ or VVᵀ), and is skipped entirely when η₂ = 0.
  *
  * <p><b>Fused mode</b> ({@link #attach()}, spec §1.8): a gradient-ready hook adds G·V and Gᵀ·U of every
  * micro-batch into per-parameter accumulators ("GV" [m, r], "GtU" [n, r], in the state dict while pending)

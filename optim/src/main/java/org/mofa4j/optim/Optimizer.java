@@ -137,8 +137,28 @@ public abstract class Optimizer<C> implements StatefulOptimizer {
                         + "' (no parameter of this optimizer has that name)");
             }
         }
+        for (Map.Entry<Variable, ParamState> e : loaded.entrySet()) {
+            checkLoadedState(e.getKey(), e.getValue());
+        }
         states.clear();
         states.putAll(loaded);
+    }
+
+    /**
+     * Checks one parameter's loaded state before anything is replaced; throws IllegalArgumentException naming the
+     * parameter and the problem. The default accepts anything; optimizers with known state shapes override it.
+     */
+    protected void checkLoadedState(Variable p, ParamState loaded) {}
+
+    /** Requires state tensor {@code key}, if present, to have the parameter's shape and dtype. */
+    protected final void requireLikeParameter(Variable p, ParamState loaded, String key) {
+        Tensor t = loaded.get(key);
+        Tensor w = p.value();
+        if (t != null && (!java.util.Arrays.equals(t.shape(), w.shape()) || t.dtype() != w.dtype())) {
+            throw new IllegalArgumentException(name + ": loaded state '" + p.name() + "." + key + "' is "
+                    + org.mofa4j.tensor.Shapes.str(t.shape()) + " " + t.dtype() + ", the parameter is "
+                    + org.mofa4j.tensor.Shapes.str(w.shape()) + " " + w.dtype());
+        }
     }
 
     @Override

@@ -45,6 +45,11 @@ public final class Sgd extends Optimizer<Sgd.Config> {
     }
 
     @Override
+    protected void checkLoadedState(Variable p, ParamState loaded) {
+        requireLikeParameter(p, loaded, "momentum");
+    }
+
+    @Override
     protected void update(Variable p, Tensor grad, Config c, ParamState s) {
         Tensor w = p.value();
         double lr = c.lr() * lrScale();

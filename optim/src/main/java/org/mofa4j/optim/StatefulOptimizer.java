@@ -25,7 +25,11 @@ public interface StatefulOptimizer {
     /** All parameters this optimizer updates, in order. */
     List<Variable> parameters();
 
-    /** State tensors keyed {@code <parameter name>.<state name>}; scalars are 0-d F64 tensors. */
+    /**
+     * State tensors keyed {@code <parameter name>.<state name>}; scalars are 0-d F64 tensors. The tensors are the
+     * live state, not copies (a checkpoint of a large model must not double its memory): serialise them before
+     * the next {@link #step()}.
+     */
     Map<String, Tensor> stateDict();
 
     /** Restores {@link #stateDict()}; unknown keys or mismatched shapes are refused before anything changes. */

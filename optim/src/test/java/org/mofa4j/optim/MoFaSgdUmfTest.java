@@ -191,6 +191,28 @@ class MoFaSgdUmfTest {
         assertEquals(0.0, Dense.relErr(Dense.of(w.value()), weight), "lr = 0 leaves W alone");
     }
 
+    @ParameterizedTest(name = "{0}×{1}, rank {2}, signal rank {3}")
+    @CsvSource({"5, 4, 4, 4", "13, 10, 3, 2"})
+    void factorsEqualTheDenseSumFormMomentumWhenTheGradientsFitInRankR(int m, int n, int rank, int k) {
+        // Full rank (r = min(m, n)), or every G_t = A·X_t·Bᵀ of rank k ≤ r with gradient init: nothing is
+        // truncated, so M_t = Σ_s β^{t−s}·G_s exactly.
+        Rng rng = new Rng(m * 31L + k);
+        DMatrixRMaj left = Dense.orthonormal(rng, m, k);
+        DMatrixRMaj right = Dense.orthonormal(rng, n, k);
+        Variable w = matrix(rng, "w", DType.F64, m, n);
+        MoFaSgd opt = new MoFaSgd(List.of(w), MoFaSgd.Config.paper(0.01, rank).withBeta(0.9));
+        DMatrixRMaj dense = new DMatrixRMaj(m, n);
+        for (int t = 0; t < 15; t++) {
+            DMatrixRMaj core = Dense.of(rng.normal(DType.F64, 0, 1, k, k));
+            DMatrixRMaj g = new DMatrixRMaj(m, n);
+            CommonOps_DDRM.multTransB(Dense.mul(left, core), right, g);
+            dense = Dense.add(0.9, dense, 1, g);
+            stepWith(opt, w, Dense.tensor(g, DType.F64));
+            double err = Dense.relErr(Dense.momentum(opt.factors(w)), dense);
+            assertTrue(err < 1e-12, "step " + t + ": " + err);
+        }
+    }
+
     @Test
     void gradientInitGivesTheTruncatedSvdOfTheFirstGradientCountedOnce() {
         Rng rng = new Rng(3);

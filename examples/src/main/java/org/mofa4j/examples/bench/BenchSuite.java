@@ -267,15 +267,16 @@ public final class BenchSuite {
             HeapStats h = r.heap();
             heap.put(r.threads() + "t", object(Map.of(
                     "live_mib", Json.num(mib(h.liveBytes()), 2),
+                    "live_at_backward_mib", Json.num(mib(h.liveAtBackwardBytes()), 2),
                     "peak_per_step_median_mib", Json.num(mib(h.peakMedianBytes()), 2),
                     "peak_per_step_max_mib", Json.num(mib(h.peakMaxBytes()), 2),
                     "allocated_per_step_mib", Json.num(mib(h.allocatedBytesPerStep()), 2),
                     "gc_count_per_step", Json.num(h.gcCountPerStep(), 3),
                     "gc_ms_per_step", Json.num(h.gcMillisPerStep(), 3))));
-            summaryLines.add(String.format(Locale.ROOT, "gpt-step heap %dt: live %.1f MiB after full GC; peak per"
-                            + " step %.1f MiB median (max %.1f) [sum of heap-pool peaks after a full GC]; allocated"
-                            + " %.1f MiB/step; GC %.2f collections, %.2f ms per step", r.threads(),
-                    mib(h.liveBytes()), mib(h.peakMedianBytes()), mib(h.peakMaxBytes()),
+            summaryLines.add(String.format(Locale.ROOT, "gpt-step heap %dt: live %.1f MiB between steps, %.1f MiB"
+                            + " between fwd and bwd (full GC each); pool-peak per step %.1f MiB median (max %.1f);"
+                            + " allocated %.1f MiB/step; GC %.2f events, %.2f ms per step", r.threads(),
+                    mib(h.liveBytes()), mib(h.liveAtBackwardBytes()), mib(h.peakMedianBytes()), mib(h.peakMaxBytes()),
                     mib(h.allocatedBytesPerStep()), h.gcCountPerStep(), h.gcMillisPerStep()));
         }
         summaryJson.put("gpt_heap", object(heap));

@@ -58,12 +58,25 @@ public final class ElementwiseBenchmark {
         List<BenchRow> rows = new ArrayList<>();
         for (Mode mode : modes) {
             try (KernelMode.Restore r = KernelMode.override(mode)) {
+                warmUpSmall();
                 String impl = "mofa4j-" + mode.name().toLowerCase(Locale.ROOT);
                 rows.add(time("add", impl, 3.0 * 4 * ELEMENTS / 1e9, () -> a.add(b), quick));
                 rows.add(time("exp", impl, 2.0 * 4 * ELEMENTS / 1e9, x::exp, quick));
             }
         }
         return rows;
+    }
+
+    /**
+     * Calls the kernels many times on a small tensor first, so that C2 compiles them as whole methods; a first call
+     * on 2²² elements would run the loop in an OSR compilation, where Vector API values may stay boxed.
+     */
+    private static void warmUpSmall() {
+        Tensor s = Tensor.ones(4096);
+        long deadline = System.nanoTime() + 300_000_000L;
+        for (int i = 0; i < 20_000 && System.nanoTime() < deadline; i++) {
+            sink += s.add(s).numel() + s.exp().numel();
+        }
     }
 
     private static Tensor random(Random rnd, float lo, float hi) {

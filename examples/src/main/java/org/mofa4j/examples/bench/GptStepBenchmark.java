@@ -35,6 +35,8 @@ import org.mofa4j.tensor.kernels.KernelMode;
  * <ul>
  *   <li><b>live</b>: heap used right after a full GC ({@link System#gc()}) – weights, gradients are freed by
  *       zeroGrad, AdamW's m and v;</li>
+ *   <li><b>live at backward</b>: heap used after a full GC between the forward and the backward pass, when a step
+ *       holds the most (the activations saved for backward on top of the above) – the step's peak live heap;</li>
  *   <li><b>peak per step</b>: after a full GC, the peak usage of every heap memory pool is reset, one step runs,
  *       and the pools' peaks are summed ({@link MemoryPoolMXBean#getPeakUsage()}). The sum is an upper bound of
  *       the true peak when a young GC runs inside the step (pools peak at different moments), and equal to it
@@ -121,8 +123,8 @@ public final class GptStepBenchmark {
     }
 
     /** Heap figures of {@link #measureHere}; see the class comment for how each is taken. */
-    public record HeapStats(long liveBytes, long peakMedianBytes, long peakMaxBytes, double allocatedBytesPerStep,
-                            double gcCountPerStep, double gcMillisPerStep) {
+    public record HeapStats(long liveBytes, long liveAtBackwardBytes, long peakMedianBytes, long peakMaxBytes,
+                            double allocatedBytesPerStep, double gcCountPerStep, double gcMillisPerStep) {
     }
 
     /**
@@ -177,6 +179,7 @@ public final class GptStepBenchmark {
             f.put("cpu_per_wall", Double.toString(cpuPerWall));
             if (heap != null) {
                 f.put("live_bytes", Long.toString(heap.liveBytes()));
+                f.put("live_at_backward_bytes", Long.toString(heap.liveAtBackwardBytes()));
                 f.put("peak_median_bytes", Long.toString(heap.peakMedianBytes()));
                 f.put("peak_max_bytes", Long.toString(heap.peakMaxBytes()));
                 f.put("alloc_bytes_per_step", Double.toString(heap.allocatedBytesPerStep()));
@@ -191,7 +194,8 @@ public final class GptStepBenchmark {
         static StepResult fromLine(String line) {
             Map<String, String> f = KeyValueLine.parse(line);
             HeapStats heap = f.containsKey("live_bytes")
-                    ? new HeapStats(Long.parseLong(f.get("live_bytes")), Long.parseLong(f.get("peak_median_bytes")),
+                    ? new HeapStats(Long.parseLong(f.get("live_bytes")),
+                    Long.parseLong(f.get("live_at_backward_bytes")), Long.parseLong(f.get("peak_median_bytes")),
                     Long.parseLong(f.get("peak_max_bytes")), Double.parseDouble(f.get("alloc_bytes_per_step")),
                     Double.parseDouble(f.get("gc_count_per_step")), Double.parseDouble(f.get("gc_ms_per_step")))
                     : null;
@@ -281,6 +285,19 @@ public final class GptStepBenchmark {
             }
             return value;
         }
+
+        /**
+         * Runs the forward pass, then a full GC, then backward and the update: the heap used after that GC is what a
+         * step holds at its fullest (weights, optimizer state, and every activation saved for backward).
+         */
+        long liveHeapAtBackward() {
+            Variable loss = model.loss(ids, targets);
+            long bytes = liveHeapBytes();
+            loss.backward();
+            optimizer.step();
+            optimizer.zeroGrad();
+            return bytes;
+        }
     }
 
     /** Measures the step in this JVM, at its kernel thread count ({@link KernelMode#threads()}). */
@@ -312,21 +329,26 @@ public final class GptStepBenchmark {
 
         long live = liveHeapBytes();
         long[] peaks = new long[s.memorySteps()];
+        long[] liveAtBackward = new long[s.memorySteps()];
         for (int i = 0; i < peaks.length; i++) {
             System.gc();
             resetHeapPeaks();
             rig.step(null);
             peaks[i] = heapPeakBytes();
+            liveAtBackward[i] = rig.liveHeapAtBackward();
         }
         Arrays.sort(peaks);
-        HeapStats heap = new HeapStats(live, peaks.length == 0 ? -1 : peaks[peaks.length / 2],
+        Arrays.sort(liveAtBackward);
+        HeapStats heap = new HeapStats(live, median(liveAtBackward), median(peaks),
                 peaks.length == 0 ? -1 : peaks[peaks.length - 1], alloc < 0 ? Double.NaN : alloc / (double) n,
                 gcCountPerStep, gcMillisPerStep);
         String gcNames = String.join("+",
-                ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName).toList());
+                ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName)
+                        .filter(name -> !name.contains("Concurrent")).toList());
         return new StepResult("mofa4j", KernelMode.describe().replace("mofa4j kernels: ", ""), KernelMode.threads(),
-                s.tokensPerStep(), rig.model().parameterCount(), total, fwd, bwd, opt, firstLoss, lastLoss, cpuPerWall, heap,
-                "GC " + gcNames + ", " + ChildProcess.CHILD_HEAP.substring(1) + " in child JVMs");
+                s.tokensPerStep(), rig.model().parameterCount(), total, fwd, bwd, opt, firstLoss, lastLoss, cpuPerWall,
+                heap,
+                String.format(Locale.ROOT, "%s, max heap %d MiB", gcNames, Runtime.getRuntime().maxMemory() >> 20));
     }
 
     /**
@@ -398,6 +420,11 @@ public final class GptStepBenchmark {
         return out.tagged().getLast();
     }
 
+    /** The upper middle of sorted values, or -1 when there are none. */
+    private static long median(long[] sorted) {
+        return sorted.length == 0 ? -1 : sorted[sorted.length / 2];
+    }
+
     static double[] sorted(double[] xs) {
         double[] s = xs.clone();
         Arrays.sort(s);
@@ -406,7 +433,7 @@ public final class GptStepBenchmark {
 
     // ---- heap probes ----
 
-    private static long liveHeapBytes() {
+    static long liveHeapBytes() {
         System.gc();
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }

@@ -33,6 +33,7 @@ class GptStepBenchmarkTest {
         assertTrue(r.lastLoss() < r.firstLoss(), "AdamW on one fixed batch lowers the loss: " + r.firstLoss()
                 + " -> " + r.lastLoss());
         assertTrue(r.heap().liveBytes() > 0);
+        assertTrue(r.heap().liveAtBackwardBytes() > r.heap().liveBytes(), "activations saved for backward are live");
         assertTrue(r.heap().peakMedianBytes() >= r.heap().liveBytes() / 2, "peak counts the live heap too");
     }
 

@@ -9,6 +9,9 @@ import org.mofa4j.nn.Gpt;
 import org.mofa4j.nn.data.Batch;
 import org.mofa4j.nn.data.BatchSampler;
 import org.mofa4j.nn.data.TokenStream;
+import org.mofa4j.optim.CompositeOptimizer;
+import org.mofa4j.optim.FusedInBackward;
+import org.mofa4j.optim.FusedUpdateOptimizer;
 import org.mofa4j.optim.StatefulOptimizer;
 
 /**
@@ -52,6 +55,16 @@ public final class Trainer {
         train.requireWindow(config.context());
         if (config.evalEvery() > 0) {
             validation.requireWindow(config.context());
+        }
+        if (consumesGradients(optimizer) && config.clipNorm() > 0) {
+            throw new IllegalArgumentException("Trainer: " + optimizer.name() + " works inside backward and consumes "
+                    + "the gradients, so the trainer cannot clip them; set the clip norm to 0 and configure clipping "
+                    + "on the optimizer instead");
+        }
+        if (optimizer instanceof FusedUpdateOptimizer<?> f && f.isAttached() && config.accumulation() > 1) {
+            throw new IllegalArgumentException("Trainer: " + optimizer.name() + " updates the weights inside backward, "
+                    + "so gradients cannot be accumulated over " + config.accumulation() + " micro-batches; use "
+                    + "accumulation 1 (MoFaSGD's fused mode does accumulate exactly)");
         }
         this.model = model;
         this.optimizer = optimizer;
@@ -139,7 +152,11 @@ public final class Trainer {
             }
             lossSum += value;
             Variable scaled = config.accumulation() == 1 ? loss : ElementwiseFns.mul(loss, 1.0 / config.accumulation());
-            scaled.backward();
+            if (optimizer instanceof FusedUpdateOptimizer<?> f && f.isAttached()) {
+                f.backward(scaled); // LOMO/AdaLomo: norm pass if clipping, update pass, and the step itself
+            } else {
+                scaled.backward();  // fused MoFaSGD hooks, if attached, accumulate their products here
+            }
         }
         double gradNorm = config.clipNorm() > 0
                 ? GradClipping.clipGlobalNorm(optimizer.parameters(), config.clipNorm())
@@ -147,7 +164,9 @@ public final class Trainer {
         if (config.clipNorm() > 0 && !Double.isFinite(gradNorm)) {
             throw new NonFiniteLossException(step, "the gradient norm", gradNorm);
         }
-        optimizer.step();
+        if (!(optimizer instanceof FusedUpdateOptimizer<?> f && f.isAttached())) {
+            optimizer.step();
+        }
         optimizer.zeroGrad();
         lastTrainLoss = lossSum / config.accumulation();
         double ms = (System.nanoTime() - t0) / 1e6;
@@ -156,6 +175,19 @@ public final class Trainer {
         for (TrainingListener l : listeners) {
             l.onStep(stats);
         }
+    }
+
+    /** True when the optimizer, or a part of it, consumes gradients inside backward (fused mode). */
+    static boolean consumesGradients(StatefulOptimizer o) {
+        if (o instanceof CompositeOptimizer c) {
+            for (StatefulOptimizer part : c.parts()) {
+                if (consumesGradients(part)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return o instanceof FusedInBackward f && f.isAttached();
     }
 
     /** Mean loss over {@code batches} fixed batches of {@code stream} (the same batches every call), no grad. */

@@ -1,5 +1,7 @@
 package org.mofa4j.nn.sample;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import org.mofa4j.autograd.GradMode;
 import org.mofa4j.nn.Gpt;
@@ -15,9 +17,13 @@ import org.mofa4j.tensor.Tensor;
  * </pre>
  * "full forward" runs {@link Gpt#forward} over the last ≤ context tokens for every new token (nanoGPT's loop);
  * the cached rows use {@link Sampler} with an exact slide (keep context − 1) and with keep = context / 2.
- * Each row reports the median of {@code reps} timed runs after two warm-up runs.
+ * Each row reports the median of {@code reps} timed runs after two warm-up runs, as wall time and as the
+ * calling thread's CPU time; the latter is the whole cost only with {@code -Dmofa4j.threads=1}, and is the
+ * steadier number on a shared machine.
  */
 public final class DecoderThroughput {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     private DecoderThroughput() {}
 
     public static void main(String[] args) {
@@ -53,16 +59,19 @@ public final class DecoderThroughput {
     private static void report(String what, int tokens, int reps, Runnable run) {
         run.run();
         run.run();
-        double[] seconds = new double[reps];
+        double[] wall = new double[reps];
+        double[] cpu = new double[reps];
         for (int r = 0; r < reps; r++) {
+            long c0 = THREADS.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             run.run();
-            seconds[r] = (System.nanoTime() - t0) / 1e9;
+            wall[r] = (System.nanoTime() - t0) / 1e9;
+            cpu[r] = (THREADS.getCurrentThreadCpuTime() - c0) / 1e9;
         }
-        Arrays.sort(seconds);
-        double median = seconds[reps / 2];
-        System.out.printf("%-48s %8.1f tokens/s  (median %.3f s, min %.3f s)%n", what, tokens / median, median,
-                seconds[0]);
+        Arrays.sort(wall);
+        Arrays.sort(cpu);
+        System.out.printf("%-48s %8.1f tokens/s wall (median %.3f s, best %.3f s)   %8.1f tokens/s cpu%n", what,
+                tokens / wall[reps / 2], wall[reps / 2], wall[0], tokens / cpu[reps / 2]);
     }
 
     /** Greedy decoding that reruns the whole window through {@link Gpt#forward} for every token. */
