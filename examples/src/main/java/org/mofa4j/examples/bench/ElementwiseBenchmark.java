@@ -73,7 +73,7 @@ public final class ElementwiseBenchmark {
      */
     private static void warmUpSmall() {
         Tensor s = Tensor.ones(4096);
-        long deadline = System.nanoTime() + 300_000_000L;
+        long deadline = System.nanoTime() + 500_000_000L;
         for (int i = 0; i < 20_000 && System.nanoTime() < deadline; i++) {
             sink += s.add(s).numel() + s.exp().numel();
         }

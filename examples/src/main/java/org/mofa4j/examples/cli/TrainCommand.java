@@ -14,6 +14,7 @@ import org.mofa4j.nn.train.MetricsLog;
 import org.mofa4j.nn.train.TrainConfig;
 import org.mofa4j.nn.train.Trainer;
 import org.mofa4j.nn.train.TrainingCheckpoint;
+import org.mofa4j.optim.Optimizers;
 import org.mofa4j.optim.StatefulOptimizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,8 +47,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "12") int batch;
     @Option(names = "--accumulation", defaultValue = "1") int accumulation;
 
-    @Option(names = "--optimizer", defaultValue = "adamw", description = "adamw or sgd (default: ${DEFAULT-VALUE})")
+    @Option(names = "--optimizer", defaultValue = "adamw",
+            description = "adamw, sgd, adafactor, adalomo, lomo, mofasgd, mofasgd-reciprocal, galore or muon "
+                    + "(default: ${DEFAULT-VALUE})")
     String optimizer;
+    @Option(names = "--rank", defaultValue = "8", description = "rank of MoFaSGD and GaLore") int rank;
+    @Option(names = "--fallback-lr", defaultValue = "1e-3",
+            description = "AdamW learning rate for the parameters MoFaSGD, GaLore and Muon do not take") double fallbackLr;
+    @Option(names = "--fused", description = "LOMO, AdaLomo, MoFaSGD: update inside backward") boolean fused;
+    @Option(names = "--beta2", defaultValue = "0.99") double beta2;
     @Option(names = "--lr", defaultValue = "1e-3") double lr;
     @Option(names = "--min-lr-fraction", defaultValue = "0.1") double minLrFraction;
     @Option(names = "--warmup", defaultValue = "100") int warmup;
@@ -87,12 +95,16 @@ public final class TrainCommand implements Callable<Integer> {
         TextDataset.Split split = dataset.split();
         GptConfig modelConfig = new GptConfig(layers, heads, width, context, tok.vocabSize(), dropout);
         TrainConfig trainConfig = new TrainConfig(steps, batch, context, accumulation, Math.min(warmup, steps),
-                minLrFraction, clip, evalEvery, evalBatches, checkpointEvery == 0 ? steps : checkpointEvery, seed);
+                minLrFraction, fused ? 0 : clip, evalEvery, evalBatches, checkpointEvery == 0 ? steps : checkpointEvery, seed);
         TrainingCheckpoint.Loaded resumed = resume ? loadForResume(tok, modelConfig) : null;
         Gpt model = resumed != null ? resumed.model() : new Gpt(modelConfig, seed);
-        StatefulOptimizer opt = OptimizerChoice.create(optimizer, model.trainableParameters(), lr, weightDecay);
+        StatefulOptimizer opt = Optimizers.create(
+                new Optimizers.Spec(optimizer, lr, weightDecay, beta2, rank, fallbackLr, fused), model.trainableParameters());
         System.out.printf("data: %s, %,d tokens (%s tokenizer, vocab %d); train %,d, validation %,d%n", source,
                 dataset.tokens().size(), tok.kind(), tok.vocabSize(), split.train().size(), split.validation().size());
+        if (fused && clip > 0) {
+            System.out.println("note: --fused consumes gradients inside backward, so global-norm clipping is off");
+        }
         System.out.printf("model: %s, %,d parameters; optimizer %s%n", modelConfig, model.parameterCount(), opt.name());
 
         Trainer trainer = new Trainer(model, opt, split.train(), split.validation(), trainConfig, lr)

@@ -21,8 +21,8 @@ import org.mofa4j.tensor.Tensor;
  *                        draw u = rng.nextDouble() once and return the first i ∈ K (in id order) whose
  *                        cumulative p exceeds u
  * </pre>
- * Exactly one {@code nextDouble()} per sampled token (none when greedy), so a seed fixes the output. Top-k = 1
- * is greedy.
+ * Top-k = 1 is greedy, and so is a largest logit of +∞. Exactly one {@code nextDouble()} is drawn per token that
+ * is sampled (none for a greedy choice), so a seed fixes the output. A NaN logit is an error, not a token.
  */
 public final class Sampler {
     private final GptDecoder decoder;
@@ -199,13 +199,21 @@ public final class Sampler {
             Arrays.fill(keep, true);
             return keep;
         }
-        Integer[] order = new Integer[logits.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+        float[] sorted = logits.clone();
+        Arrays.sort(sorted);
+        float kth = sorted[sorted.length - k];           // the k-th largest value
+        int taken = 0;
+        for (int i = 0; i < logits.length; i++) {       // everything above it
+            if (logits[i] > kth) {
+                keep[i] = true;
+                taken++;
+            }
         }
-        Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : a - b);
-        for (int i = 0; i < k; i++) {
-            keep[order[i]] = true;
+        for (int i = 0; i < logits.length && taken < k; i++) { // then ties at it, lowest ids first
+            if (logits[i] == kth) {
+                keep[i] = true;
+                taken++;
+            }
         }
         return keep;
     }

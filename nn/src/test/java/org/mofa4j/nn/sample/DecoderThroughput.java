@@ -75,6 +75,7 @@ public final class DecoderThroughput {
     }
 
     /** Greedy decoding that reruns the whole window through {@link Gpt#forward} for every token. */
+    @SuppressWarnings("try") // the scope is used only for its close()
     static int[] fullForwardGreedy(Gpt model, int[] prompt, int tokens) {
         int context = model.config().context();
         int[] seq = Arrays.copyOf(prompt, prompt.length + tokens);

@@ -40,6 +40,7 @@ final class Models {
     }
 
     /** Logits [T, V] of the full forward over ids (T ≤ context). */
+    @SuppressWarnings("try") // the scope is used only for its close()
     static float[][] forwardLogits(Gpt model, int[] ids) {
         try (GradMode.Scope ignored = GradMode.disabled()) {
             Tensor logits = model.forward(IntTensor.of(ids, 1, ids.length)).value(); // [1, T, V]

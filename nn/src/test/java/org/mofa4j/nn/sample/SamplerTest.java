@@ -125,6 +125,19 @@ class SamplerTest {
     }
 
     @Test
+    void topKBreaksTiesAtTheBoundaryTowardTheLowerId() {
+        float[] logits = {1f, 2f, 1f, 1f, 0f};
+        int[] counts = new int[logits.length];
+        Rng rng = new Rng(8);
+        for (int i = 0; i < 3000; i++) {
+            counts[Sampler.pick(logits, 1.0, 3, rng)]++;
+        }
+        // Top 3 = id 1 and the two lowest of the tied ids 0, 2, 3.
+        assertEquals(0, counts[3] + counts[4], Arrays.toString(counts));
+        assertTrue(counts[0] > 0 && counts[1] > 0 && counts[2] > 0, Arrays.toString(counts));
+    }
+
+    @Test
     void rejectsBadArguments() {
         Rng rng = new Rng(1);
         assertMessage(() -> sampler.generate(new int[] {1}, 5, -0.1, 0, rng), "temperature");
