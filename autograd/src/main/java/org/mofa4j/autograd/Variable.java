@@ -15,7 +15,7 @@ import org.mofa4j.tensor.Tensor;
  */
 public final class Variable {
     private final Tensor value;
-    private final boolean requiresGrad;
+    private boolean requiresGrad;
     private final Node gradFn;
     private Tensor grad;
     private String name;
@@ -73,6 +73,22 @@ public final class Variable {
 
     public boolean requiresGrad() {
         return requiresGrad;
+    }
+
+    /**
+     * Freezes ({@code false}) or unfreezes a leaf: ops recorded afterwards compute no gradient for a frozen leaf
+     * (a graph recorded before keeps what it recorded). Used for LoRA's base weights. Leaves only.
+     */
+    public Variable setRequiresGrad(boolean on) {
+        if (!isLeaf()) {
+            throw new IllegalStateException("setRequiresGrad: only leaves can be frozen or unfrozen"
+                    + (name == null ? "" : " (" + name + ")") + "; use detach() to cut a graph");
+        }
+        this.requiresGrad = on;
+        if (!on) {
+            grad = null;
+        }
+        return this;
     }
 
     /** True for variables not produced by a recorded op. */

@@ -21,10 +21,9 @@ import org.mofa4j.tensor.Tensor;
 public class Linear extends Module {
     private final int in;
     private final int out;
-    private Variable weight;      // replaced by a frozen Variable (same tensor) by freeze() and enableLora()
-    private Variable bias;
-    private Lora.Adapter loraSlot; // the registered "lora" child, kept after merge so LoRA can be enabled again
-    private boolean loraEnabled;
+    private final Variable weight;
+    private final Variable bias;
+    private Lora.Adapter lora;    // the registered "lora" child while LoRA is enabled, else null
 
     /** Weights N(0, std), bias zero (or absent). F32. */
     public Linear(int in, int out, boolean bias, double std, Rng rng) {
@@ -61,26 +60,19 @@ public class Linear extends Module {
 
     /** x [..., in] → [..., out], through the adapter too when LoRA is enabled. */
     public Variable forward(Variable x) {
-        if (loraEnabled) {
-            return Lora.forward(x, weight, bias, loraSlot.a(), loraSlot.b(), loraSlot.config().scale(),
-                    loraSlot.config().dropout(), loraSlot.isTraining(), loraSlot.dropoutRng());
+        if (lora != null) {
+            return Lora.forward(x, weight, bias, lora.a(), lora.b(), lora.config().scale(), lora.config().dropout(),
+                    lora.isTraining(), lora.dropoutRng());
         }
         return bias == null ? MatmulFns.linear(x, weight) : MatmulFns.linear(x, weight, bias);
     }
 
-    /**
-     * Makes W and b constants: they stay registered under the same names, with the same tensors, but no longer
-     * require grad (and no gradient is computed for them). Does nothing to ones already frozen. Build optimizers
-     * after freezing: one built before still holds the old trainable variables.
-     */
+    /** W and b stop requiring grad (same variables, same tensors). Build optimizers after freezing. */
+    @Override
     public void freeze() {
-        if (weight.requiresGrad()) {
-            weight = Variable.constant(weight.value()).named(weight.name());
-            replaceParameter("weight", weight);
-        }
-        if (bias != null && bias.requiresGrad()) {
-            bias = Variable.constant(bias.value()).named(bias.name());
-            replaceParameter("bias", bias);
+        weight.setRequiresGrad(false);
+        if (bias != null) {
+            bias.setRequiresGrad(false);
         }
     }
 
@@ -98,7 +90,7 @@ public class Linear extends Module {
         if (config == null || init == null) {
             throw new IllegalArgumentException("Linear.enableLora: config and init must not be null");
         }
-        if (loraEnabled) {
+        if (lora != null) {
             throw new IllegalStateException("Linear.enableLora: LoRA is already enabled on " + describe()
                     + "; merge() it first");
         }
@@ -111,13 +103,9 @@ public class Linear extends Module {
         Tensor a = init.uniform(w.dtype(), -bound, bound, config.rank(), in);   // [r, in]
         Tensor b = Tensor.zeros(w.dtype(), out, config.rank());                // [out, r]
         freeze();
-        if (loraSlot == null) {
-            loraSlot = addChild("lora", new Lora.Adapter());
-            loraSlot.train(isTraining());
-        }
-        loraSlot.attach(config, a, b, dropoutRng);
-        loraEnabled = true;
-        return loraSlot;
+        lora = addChild("lora", new Lora.Adapter(config, a, b, dropoutRng));
+        lora.train(isTraining());
+        return lora;
     }
 
     /** {@link #enableLora(LoraConfig, Rng, Rng)} drawing A and then the dropout masks from one generator. */
@@ -126,12 +114,12 @@ public class Linear extends Module {
     }
 
     public boolean isLoraEnabled() {
-        return loraEnabled;
+        return lora != null;
     }
 
     /** The active adapter, or null when LoRA is not enabled. */
     public Lora.Adapter lora() {
-        return loraEnabled ? loraSlot : null;
+        return lora;
     }
 
     /**
@@ -144,13 +132,13 @@ public class Linear extends Module {
      * @throws IllegalStateException if LoRA is not enabled
      */
     public void merge() {
-        if (!loraEnabled) {
+        if (lora == null) {
             throw new IllegalStateException("Linear.merge: LoRA is not enabled on " + describe());
         }
-        Tensor delta = loraSlot.b().value().matmul(loraSlot.a().value()).mul(loraSlot.config().scale()); // [out, in]
+        Tensor delta = lora.b().value().matmul(lora.a().value()).mul(lora.config().scale()); // [out, in]
         weight.value().addInPlace(delta);
-        loraSlot.detach(weight);
-        loraEnabled = false;
+        removeChild("lora");
+        lora = null;
     }
 
     public Variable weight() {

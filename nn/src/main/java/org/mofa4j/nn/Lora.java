@@ -1,9 +1,6 @@
 package org.mofa4j.nn;
 
-import java.lang.reflect.Field;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,7 +11,6 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.mofa4j.autograd.DropoutFns;
 import org.mofa4j.autograd.ElementwiseFns;
-import org.mofa4j.autograd.GradReadyHook;
 import org.mofa4j.autograd.MatmulFns;
 import org.mofa4j.autograd.Variable;
 import org.mofa4j.tensor.Rng;
@@ -41,19 +37,16 @@ import org.mofa4j.tensor.Tensor;
  * exactly the A and B matrices and an optimizer built from it trains nothing else. Per adapted Linear that is
  * r·(in + out) elements; for {@link GptConfig#tiny()} (4 blocks, width 128) 2048·r per block, 8192·r in all.
  *
- * <p><b>How frozen.</b> A Linear swaps its own weight and bias for constants, so no gradient is computed for them.
- * Embedding and LayerNorm read their weights from final fields, which no registry change reaches: for those the
- * registered entry is replaced by a constant sharing the same tensor (so names, state dicts and
- * {@code trainableParameters()} see a frozen parameter) and the variable the layer keeps gets a gradient-ready
- * hook that drops its gradient (so nothing is stored or accumulated, though backward still computes it: the
- * embedding scatter and the tied head's weight product). Freeze before building the optimizer.
+ * <p><b>How frozen.</b> Every base parameter is frozen with {@link Variable#setRequiresGrad}(false): the same
+ * variables and tensors, but ops record no gradient for them, so backward computes none (no embedding scatter, no
+ * weight products for frozen layers). Freeze before building the optimizer.
  *
  * <p><b>Checkpoints.</b> An adapted model's {@code stateDict()} holds the frozen base tensors under their usual
  * names plus {@code ...lora.A} and {@code ...lora.B}; it loads only into a model adapted the same way. To fine-tune
  * a pretrained model, load the base weights into a plain {@link Gpt} first and apply LoRA after. {@link #merge}
  * folds every adapter into its weight and the model lists the plain GPT names again, so its state dict loads into
- * a fresh {@code Gpt} (which is fully trainable). Readers that take weights by name, such as the KV-cache
- * decoder, ignore adapters: merge before sampling with them.
+ * a fresh {@code Gpt} (which is fully trainable). The KV-cache decoder reads weights by name and refuses a model
+ * with adapters: merge before sampling.
  *
  * <p><b>Dropout.</b> The adapters' input dropout draws from the model's dropout generator
  * ({@link Gpt#dropoutRng()}), whose state checkpoints already carry, and is active in training mode only.
@@ -67,48 +60,21 @@ public final class Lora {
     /** The default targets: each block's attention {@code qkv}, {@code proj} and MLP {@code fc}, {@code proj}. */
     public static final Predicate<String> ATTENTION_AND_MLP = name -> DEFAULT_TARGETS.matcher(name).matches();
 
-    /** Drops the gradient of a frozen variable that its layer still uses in forward. */
-    private static final GradReadyHook DROP_GRADIENT = (parameter, grad) -> true;
-
     /**
      * The adapter of one Linear: parameters {@code A} [r, in] and {@code B} [out, r], registered as the Linear's
      * child {@code lora}. Made by {@link Linear#enableLora}.
      */
     public static final class Adapter extends Module {
-        private LoraConfig config;
-        private Variable a;
-        private Variable b;
-        private Rng dropoutRng;
-        private boolean registered;
+        private final LoraConfig config;
+        private final Variable a;
+        private final Variable b;
+        private final Rng dropoutRng;
 
-        Adapter() {}
-
-        /** Registers (first time) or replaces (after a merge) A and B. */
-        void attach(LoraConfig cfg, Tensor aValue, Tensor bValue, Rng rng) {
-            this.config = cfg;
-            this.dropoutRng = rng;
-            if (!registered) {
-                this.a = addParameter("A", aValue);
-                this.b = addParameter("B", bValue);
-                registered = true;
-            } else {
-                this.a = Variable.parameter(aValue, "A");
-                this.b = Variable.parameter(bValue, "B");
-                replaceParameter("A", a);
-                replaceParameter("B", b);
-            }
-        }
-
-        /**
-         * After a merge: Module cannot unregister a parameter, so A and B are pointed at the Linear's weight.
-         * namedParameters() lists a shared variable once, under the name registered first, which is
-         * {@code weight}: the Linear shows its plain names again. Replace with a removal once Module offers one.
-         */
-        void detach(Variable weight) {
-            replaceParameter("A", weight);
-            replaceParameter("B", weight);
-            this.a = null;
-            this.b = null;
+        Adapter(LoraConfig config, Tensor aValue, Tensor bValue, Rng dropoutRng) {
+            this.config = config;
+            this.dropoutRng = dropoutRng;
+            this.a = addParameter("A", aValue);
+            this.b = addParameter("B", bValue);
         }
 
         public LoraConfig config() {
@@ -170,7 +136,11 @@ public final class Lora {
         if (model == null || config == null || init == null || whichLinears == null) {
             throw new IllegalArgumentException("Lora.apply: model, config, init and whichLinears must not be null");
         }
-        Map<String, Module> modules = ModuleTree.namedModules(model);
+        if (config.dropout() > 0 && dropoutRng == null) { // checked before any layer changes
+            throw new IllegalArgumentException("Lora.apply: dropout " + config.dropout()
+                    + " needs a dropout Rng, got null");
+        }
+        Map<String, Module> modules = model.namedModules();
         List<String> chosen = new ArrayList<>();
         List<String> allLinears = new ArrayList<>();
         for (Map.Entry<String, Module> e : modules.entrySet()) {
@@ -188,42 +158,18 @@ public final class Lora {
             throw new IllegalArgumentException("Lora.apply: no Linear matched the selection; the model's Linears are "
                     + allLinears);
         }
-        Set<String> chosenSet = Set.copyOf(chosen);
-        Set<Variable> hooked = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Map.Entry<String, Module> e : modules.entrySet()) {
-            Module m = e.getValue();
-            if (m instanceof Linear linear) {
-                if (chosenSet.contains(e.getKey())) {
-                    linear.enableLora(config, init, dropoutRng);
-                } else {
-                    linear.freeze();
-                }
-            } else if (!(m instanceof Adapter)) {
-                freezeOwnParameters(m, hooked);
-            }
+        model.freeze(); // every base parameter, shared ones (the tied head) included
+        for (String name : chosen) {
+            ((Linear) modules.get(name)).enableLora(config, init, dropoutRng);
         }
         model.assignFullNames();
         return chosen;
     }
 
-    /** Replaces each trainable parameter registered directly on {@code m} by a constant with the same tensor. */
-    private static void freezeOwnParameters(Module m, Set<Variable> hooked) {
-        for (Map.Entry<String, Variable> e : m.namedParameters().entrySet()) {
-            Variable v = e.getValue();
-            if (e.getKey().contains(".") || !v.requiresGrad()) {
-                continue; // a child's parameter (own names have no dots), or already frozen
-            }
-            m.replaceParameter(e.getKey(), Variable.constant(v.value()).named(v.name()));
-            if (v.isLeaf() && hooked.add(v)) {
-                v.addGradReadyHook(DROP_GRADIENT); // the layer's field still points at v
-            }
-        }
-    }
-
     /** The Linears with an active adapter, by full name, in model order. */
     public static Map<String, Linear> adaptedLinears(Module model) {
         Map<String, Linear> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Module> e : ModuleTree.namedModules(model).entrySet()) {
+        for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
             if (e.getValue() instanceof Linear linear && linear.isLoraEnabled()) {
                 out.put(e.getKey(), linear);
             }
@@ -275,48 +221,5 @@ public final class Lora {
 
     private static String fmt(double v) {
         return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
-    }
-
-    /**
-     * Walks the module tree. Module exposes parameters by name but not its children, and the GPT keeps its Linears
-     * in private fields, so the child map is read reflectively here (one place, loaded only when a tree is walked).
-     * Replace with a {@code Module.namedModules()} once Module offers one.
-     */
-    private static final class ModuleTree {
-        private static final Field CHILDREN = childrenField();
-
-        private static Field childrenField() {
-            try {
-                Field f = Module.class.getDeclaredField("children");
-                f.setAccessible(true);
-                return f;
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                throw new IllegalStateException("Lora: cannot read Module's children (" + e + ")", e);
-            }
-        }
-
-        /** Every module with its full dotted name ("" for the root), parents before children, shared ones once. */
-        static Map<String, Module> namedModules(Module root) {
-            Map<String, Module> out = new LinkedHashMap<>();
-            walk("", root, out, Collections.newSetFromMap(new IdentityHashMap<>()));
-            return out;
-        }
-
-        @SuppressWarnings("unchecked")
-        private static void walk(String name, Module m, Map<String, Module> out, Set<Module> seen) {
-            if (!seen.add(m)) {
-                return;
-            }
-            out.put(name, m);
-            Map<String, Module> children;
-            try {
-                children = (Map<String, Module>) CHILDREN.get(m);
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException("Lora: cannot read Module's children (" + e + ")", e);
-            }
-            for (Map.Entry<String, Module> e : children.entrySet()) {
-                walk(name.isEmpty() ? e.getKey() : name + "." + e.getKey(), e.getValue(), out, seen);
-            }
-        }
     }
 }

@@ -55,6 +55,37 @@ public abstract class Module {
         return child;
     }
 
+    /** Unregisters child {@code name} (e.g. a LoRA adapter after merging); its parameters disappear from the lists. */
+    protected void removeChild(String name) {
+        if (children.remove(name) == null) {
+            throw new IllegalArgumentException("Module: no child '" + name + "' in " + getClass().getSimpleName());
+        }
+    }
+
+    /** Every module with its full dotted name ("" for this one), parents before children, shared ones once. */
+    public Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectModules("", out, new IdentityHashMap<>());
+        return out;
+    }
+
+    private void collectModules(String name, Map<String, Module> out, IdentityHashMap<Module, Boolean> seen) {
+        if (seen.put(this, Boolean.TRUE) != null) {
+            return;
+        }
+        out.put(name, this);
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            e.getValue().collectModules(name.isEmpty() ? e.getKey() : name + "." + e.getKey(), out, seen);
+        }
+    }
+
+    /** Freezes every parameter of this module and its children (they no longer require grad). */
+    public void freeze() {
+        for (Variable v : namedParameters().values()) {
+            v.setRequiresGrad(false);
+        }
+    }
+
     /** Replaces a registered parameter (e.g. loading weights into a frozen slot). */
     protected void replaceParameter(String name, Variable v) {
         if (!parameters.containsKey(name)) {

@@ -142,7 +142,9 @@ class LoraGptTest {
             opt.step();
             opt.zeroGrad();
         }
-        assertTrue(last < first - 0.3, "loss should fall: " + first + " → " + last);
+        // log 11 ≈ 2.40 at the start. The frozen tied head bounds the logits (|LN(x)| = √C = 4 times embedding rows
+        // of norm ≈ 0.08), so even a perfect adapter cannot go far below ≈ 2.1 here; 0.2 is most of that room.
+        assertTrue(last < first - 0.2, "loss should fall by 0.2: " + first + " → " + last);
         for (Map.Entry<String, Tensor> e : gpt.stateDict().entrySet()) {
             if (!e.getKey().contains(".lora.")) {
                 assertArrayEquals(before.get(e.getKey()).toFloatArray(), e.getValue().toFloatArray(),
@@ -169,6 +171,19 @@ class LoraGptTest {
         fresh.loadStateDict(gpt.stateDict());
         assertArrayEquals(merged.toFloatArray(), fresh.forward(IDS).value().toFloatArray());
         assertEquals(fresh.parameterCount(), fresh.trainableParameterCount(), "a fresh model is fully trainable");
+    }
+
+    @Test
+    void aMergedModelCanBeAdaptedAgain() {
+        Gpt gpt = new Gpt(SMALL, 1);
+        Lora.apply(gpt, CFG, 7);
+        randomiseAdapters(gpt, 11);
+        Lora.merge(gpt);
+        Tensor merged = gpt.forward(IDS).value();
+        Lora.apply(gpt, CFG, 8);
+        assertEquals(Lora.trainableParameterCount(gpt), gpt.trainableParameterCount());
+        assertTrue(gpt.namedParameters().containsKey("blocks.1.attn.proj.lora.B"));
+        assertArrayEquals(merged.toFloatArray(), gpt.forward(IDS).value().toFloatArray(), "new adapters start at 0");
     }
 
     @Test

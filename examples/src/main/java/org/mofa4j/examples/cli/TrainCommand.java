@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.mofa4j.nn.Gpt;
 import org.mofa4j.nn.GptConfig;
+import org.mofa4j.nn.Lora;
+import org.mofa4j.nn.LoraConfig;
 import org.mofa4j.nn.data.BpeTokenizer;
 import org.mofa4j.nn.data.BuiltInCorpus;
 import org.mofa4j.nn.data.ByteTokenizer;
@@ -56,6 +58,9 @@ public final class TrainCommand implements Callable<Integer> {
             description = "AdamW learning rate for the parameters MoFaSGD, GaLore and Muon do not take") double fallbackLr;
     @Option(names = "--fused", description = "LOMO, AdaLomo, MoFaSGD: update inside backward") boolean fused;
     @Option(names = "--beta2", defaultValue = "0.99") double beta2;
+    @Option(names = "--lora-rank", defaultValue = "0",
+            description = "> 0: freeze the model and train LoRA adapters of this rank (α = 2·rank) on every "
+                    + "attention and MLP Linear") int loraRank;
     @Option(names = "--lr", defaultValue = "1e-3") double lr;
     @Option(names = "--min-lr-fraction", defaultValue = "0.1") double minLrFraction;
     @Option(names = "--warmup", defaultValue = "100") int warmup;
@@ -98,6 +103,14 @@ public final class TrainCommand implements Callable<Integer> {
                 minLrFraction, fused ? 0 : clip, evalEvery, evalBatches, checkpointEvery == 0 ? steps : checkpointEvery, seed);
         TrainingCheckpoint.Loaded resumed = resume ? loadForResume(tok, modelConfig) : null;
         Gpt model = resumed != null ? resumed.model() : new Gpt(modelConfig, seed);
+        if (loraRank > 0) {
+            if (resume) {
+                throw new IllegalArgumentException("--lora-rank with --resume is not supported yet: checkpoints of "
+                        + "adapted models hold lora.A/lora.B tensors that a plain model does not load");
+            }
+            Lora.apply(model, LoraConfig.of(loraRank), seed);
+            System.out.println(Lora.report(model));
+        }
         StatefulOptimizer opt = Optimizers.create(
                 new Optimizers.Spec(optimizer, lr, weightDecay, beta2, rank, fallbackLr, fused), model.trainableParameters());
         System.out.printf("data: %s, %,d tokens (%s tokenizer, vocab %d); train %,d, validation %,d%n", source,
@@ -122,6 +135,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (sampleTokens > 0) {
             System.out.println("--- sample ---");
+            if (loraRank > 0) {
+                Lora.merge(model); // the KV-cache decoder reads plain weights
+            }
             SampleCommand.sample(model, tok, "", sampleTokens, 0.8, 0, seed, true);
             System.out.println();
         }

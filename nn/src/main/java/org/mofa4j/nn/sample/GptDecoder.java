@@ -25,13 +25,16 @@ import org.mofa4j.tensor.Tensor;
  *               x = x + GELU_tanh(LN₂(x)·W_fcᵀ + b)·W_projᵀ + b
  *   logits = LN_f(x[T−1])·wteᵀ                                          [V]   (the tied head)
  * </pre>
- * Dropout is absent (inference). Results equal the full forward's up to float rounding of differently blocked
- * products.
+ * Dropout is absent (inference). The ops and their order are the forward's (LayerNorm with the population
+ * variance, tanh GELU, scale 1/√D, additive −∞ mask), and Gemm fixes each element's summation order whatever the
+ * shape, so in practice the logits are bit-identical to {@link Gpt#forward}'s (masked keys add exact zeros); the
+ * tests still allow 1e-5 relative.
  *
  * <p><b>Weights.</b> The decoder reads the model's parameters once, by name, from {@link Gpt#stateDict()} and
  * keeps those live tensors: no copy is made, and in-place updates (an optimizer step, {@code loadStateDict})
  * are seen by the next call. Keys and values already cached were computed with the old weights, so call
- * {@link #prefill} again after changing weights.
+ * {@link #prefill} again after changing weights. A model with LoRA adapters is refused (at construction and at
+ * each {@link #prefill}) until {@code Lora.merge} folds them into the weights.
  *
  * <p><b>Full context.</b> Positions are learned embeddings for [0, context), so the sequence cannot simply grow
  * past the context. With {@link OnFullContext#SLIDE}, {@link #next} on a full cache keeps the last
@@ -67,6 +70,7 @@ public final class GptDecoder {
     private final Tensor lnFBias;
     private final KvCache cache;
     private final int[] tokens;                     // the ids at cache positions [0, cache.length())
+    private final Gpt model;                        // only to notice LoRA adapters enabled later
 
     /** A decoder that slides exactly (keeps context − 1 tokens) when the context is full. */
     public GptDecoder(Gpt model) {
@@ -89,7 +93,9 @@ public final class GptDecoder {
         }
         this.onFull = onFull;
         this.slideKeep = slideKeep;
+        this.model = model;
         Map<String, Tensor> state = model.stateDict();
+        rejectAdapters(state);
         int c = config.width();
         this.wte = param(state, "wte.weight", config.vocab(), c);
         this.wpe = param(state, "wpe.weight", config.context(), c);
@@ -133,6 +139,7 @@ public final class GptDecoder {
             throw new IllegalArgumentException("GptDecoder.prefill: the prompt is empty; give at least one token");
         }
         checkIds("prefill", prompt);
+        rejectAdapters(model.stateDict());
         int context = config.context();
         if (prompt.length > context && onFull == OnFullContext.THROW) {
             throw new IllegalArgumentException("GptDecoder.prefill: the prompt has " + prompt.length
@@ -242,6 +249,19 @@ public final class GptDecoder {
             if (ids[i] < 0 || ids[i] >= config.vocab()) {
                 throw new IllegalArgumentException("GptDecoder." + op + ": token " + ids[i] + " at position " + i
                         + " is outside [0, " + config.vocab() + ")");
+            }
+        }
+    }
+
+    /**
+     * The decoder reads the plain GPT weights; LoRA adapters ({@code ...lora.A}, {@code ...lora.B}) would be
+     * silently left out, so a model that has them is refused until they are merged.
+     */
+    private static void rejectAdapters(Map<String, Tensor> state) {
+        for (String name : state.keySet()) {
+            if (name.contains(".lora.")) {
+                throw new IllegalStateException("GptDecoder: the model has LoRA adapters (" + name + "), which the"
+                        + " decoder would ignore; call Lora.merge(model) before sampling");
             }
         }
     }

@@ -13,6 +13,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.mofa4j.nn.Gpt;
 import org.mofa4j.nn.GptConfig;
+import org.mofa4j.nn.Lora;
+import org.mofa4j.nn.LoraConfig;
 import org.mofa4j.nn.sample.GptDecoder.OnFullContext;
 import org.mofa4j.tensor.Tensor;
 
@@ -147,6 +149,22 @@ class GptDecoderTest {
             assertEquals(0f, z);
         }
         assertSame(wte, model.tokenEmbedding().weight().value());
+    }
+
+    @Test
+    void refusesLoraAdaptersUntilTheyAreMerged() {
+        GptDecoder early = new GptDecoder(model);             // built before the adapters
+        Lora.apply(model, new LoraConfig(2, 4.0, 0.0), 5);
+        new org.mofa4j.tensor.Rng(6).normalInPlace(model.stateDict().get("blocks.0.mlp.fc.lora.B"), 0, 0.5);
+        int[] prompt = {3, 14, 15};
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> early.prefill(prompt));
+        assertTrue(e.getMessage().contains("Lora.merge"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> new GptDecoder(model));
+
+        float[] adapted = Models.windowLogits(model, prompt);
+        Lora.merge(model);
+        assertClose(adapted, early.prefill(prompt), "merged adapters, decoder built before");
+        assertClose(adapted, new GptDecoder(model).prefill(prompt), "merged adapters, new decoder");
     }
 
     @Test
