@@ -4,11 +4,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.PriorityQueue;
+import org.mofa4j.nn.json.Json;
 
 /**
  * Byte-level byte-pair encoding: ids 0..255 are the bytes, and id {@code 256 + i} is merge i, the concatenation
@@ -224,12 +224,8 @@ public final class BpeTokenizer implements Tokenizer {
 
     @Override
     public String toJson() {
-        Map<String, Object> obj = new LinkedHashMap<>();
-        obj.put("kind", KIND);
-        obj.put("version", Tokenizers.VERSION);
-        obj.put("pretokenizer", pretokenizer.name().toLowerCase(Locale.ROOT));
-        obj.put("merges", Arrays.asList((Object[]) merges));
-        return Json.write(obj);
+        return Tokenizers.toJson(KIND, Map.entry("pretokenizer", pretokenizer.name().toLowerCase(Locale.ROOT)),
+                Map.entry("merges", Arrays.asList((Object[]) merges)));
     }
 
     static BpeTokenizer fromJsonObject(Map<String, Object> obj, String where) {

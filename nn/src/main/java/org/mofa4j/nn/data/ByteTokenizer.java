@@ -1,8 +1,6 @@
 package org.mofa4j.nn.data;
 
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * One token per UTF-8 byte: vocabulary 256, no training, no unknown characters.
@@ -56,10 +54,7 @@ public final class ByteTokenizer implements Tokenizer {
 
     @Override
     public String toJson() {
-        Map<String, Object> obj = new LinkedHashMap<>();
-        obj.put("kind", KIND);
-        obj.put("version", Tokenizers.VERSION);
-        return Json.write(obj);
+        return Tokenizers.toJson(KIND);
     }
 
     @Override

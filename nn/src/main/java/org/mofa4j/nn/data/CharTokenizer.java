@@ -1,9 +1,9 @@
 package org.mofa4j.nn.data;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.mofa4j.nn.json.Json;
 
 /**
  * One token per Unicode code point seen in a corpus, as in nanoGPT's {@code shakespeare_char}: the vocabulary is
@@ -117,11 +117,7 @@ public final class CharTokenizer implements Tokenizer {
 
     @Override
     public String toJson() {
-        Map<String, Object> obj = new LinkedHashMap<>();
-        obj.put("kind", KIND);
-        obj.put("version", Tokenizers.VERSION);
-        obj.put("codePoints", codePoints);
-        return Json.write(obj);
+        return Tokenizers.toJson(KIND, Map.entry("codePoints", codePoints));
     }
 
     static CharTokenizer fromJsonObject(Map<String, Object> obj, String where) {

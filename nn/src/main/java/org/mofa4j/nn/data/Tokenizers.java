@@ -1,6 +1,8 @@
 package org.mofa4j.nn.data;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
+import org.mofa4j.nn.json.Json;
 
 /**
  * Restores any {@link Tokenizer} from its {@link Tokenizer#toJson()} form.
@@ -19,6 +21,22 @@ public final class Tokenizers {
     static final int VERSION = 1;
 
     private Tokenizers() {
+    }
+
+    /**
+     * The {@link Tokenizer#toJson()} form shared by every kind: an object with {@code "kind"}, {@code "version"}
+     * ({@link #VERSION}), then {@code fields} in the order given, written as printable ASCII
+     * ({@link Json.Escape#ASCII}) so it survives any byte encoding.
+     */
+    @SafeVarargs
+    static String toJson(String kind, Map.Entry<String, ?>... fields) {
+        Map<String, Object> obj = new LinkedHashMap<>();
+        obj.put("kind", kind);
+        obj.put("version", VERSION);
+        for (Map.Entry<String, ?> field : fields) {
+            obj.put(field.getKey(), field.getValue());
+        }
+        return Json.write(obj, Json.Escape.ASCII);
     }
 
     /**

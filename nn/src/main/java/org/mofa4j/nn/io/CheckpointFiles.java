@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.mofa4j.nn.json.Json;
 import org.mofa4j.tensor.IntTensor;
 import org.mofa4j.tensor.Tensor;
 
@@ -130,7 +131,7 @@ public final class CheckpointFiles {
         }
         if (!HEX64.matcher(stored).matches()) {
             throw new CheckpointException(file, "metadata " + CHECKSUM_KEY + " is not 64 lowercase hex digits: "
-                    + HeaderJson.quote(stored));
+                    + Json.quote(stored));
         }
         String computed = HexFormat.of().formatHex(digest.digest());
         if (!computed.equals(stored)) {

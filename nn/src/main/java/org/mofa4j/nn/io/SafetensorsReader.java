@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.mofa4j.nn.io.Safetensors.FileDType;
+import org.mofa4j.nn.json.DuplicateKeyException;
+import org.mofa4j.nn.json.Json;
 import org.mofa4j.tensor.IntTensor;
 import org.mofa4j.tensor.Shapes;
 import org.mofa4j.tensor.Tensor;
@@ -27,6 +29,9 @@ import org.mofa4j.tensor.Tensor;
  * is allocated; then the data is streamed, in file order, through one buffer into the tensors.
  */
 final class SafetensorsReader {
+    /** A safetensors header is three levels deep; anything far beyond that is corrupt or hostile. */
+    static final int MAX_HEADER_DEPTH = 64;
+
     private SafetensorsReader() {}
 
     /** A tensor's header entry. */
@@ -96,10 +101,10 @@ final class SafetensorsReader {
     private static List<Entry> parseHeader(Path file, String header, long dataLength, Map<String, String> metadata) {
         Object root;
         try {
-            root = HeaderJson.parse(header);
-        } catch (HeaderJson.DuplicateKeyException e) {
-            throw new CheckpointException(file, e.depth == 1
-                    ? "duplicate tensor name " + HeaderJson.quote(e.key) + " in the header"
+            root = Json.parse(header, MAX_HEADER_DEPTH);
+        } catch (DuplicateKeyException e) {
+            throw new CheckpointException(file, e.depth() == 1
+                    ? "duplicate tensor name " + Json.quote(e.key()) + " in the header"
                     : "header is not valid JSON: " + e.getMessage().substring("JSON: ".length()), e);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(file, "header is not valid JSON: "
@@ -122,12 +127,12 @@ final class SafetensorsReader {
         Entry previous = null;
         for (Entry e : entries) {
             if (e.begin() < covered) {
-                throw new CheckpointException(file, "tensors " + HeaderJson.quote(previous.name()) + " "
-                        + span(previous) + " and " + HeaderJson.quote(e.name()) + " " + span(e) + " overlap");
+                throw new CheckpointException(file, "tensors " + Json.quote(previous.name()) + " "
+                        + span(previous) + " and " + Json.quote(e.name()) + " " + span(e) + " overlap");
             }
             if (e.begin() > covered) {
                 throw new CheckpointException(file, "bytes [" + covered + ", " + e.begin()
-                        + ") of the data section belong to no tensor (a hole before " + HeaderJson.quote(e.name())
+                        + ") of the data section belong to no tensor (a hole before " + Json.quote(e.name())
                         + "); the Python safetensors library rejects such files too");
             }
             covered = e.end();
@@ -149,7 +154,7 @@ final class SafetensorsReader {
         for (Map.Entry<?, ?> kv : map.entrySet()) {
             if (!(kv.getValue() instanceof String s)) {
                 throw new CheckpointException(file, Safetensors.METADATA_KEY + " value of key "
-                        + HeaderJson.quote((String) kv.getKey())
+                        + Json.quote((String) kv.getKey())
                         + " is not a string but " + describe(kv.getValue()));
             }
             metadata.put((String) kv.getKey(), s);
@@ -157,13 +162,13 @@ final class SafetensorsReader {
     }
 
     private static Entry parseEntry(Path file, String name, Object value, long dataLength) {
-        String what = "tensor " + HeaderJson.quote(name);
+        String what = "tensor " + Json.quote(name);
         if (!(value instanceof Map<?, ?> info)) {
             throw new CheckpointException(file, what + " is described by " + describe(value) + ", not an object");
         }
         for (Object key : info.keySet()) {
             if (!Set.of("dtype", "shape", "data_offsets").contains(key)) {
-                throw new CheckpointException(file, what + " has an unexpected field " + HeaderJson.quote((String) key)
+                throw new CheckpointException(file, what + " has an unexpected field " + Json.quote((String) key)
                         + " (allowed: dtype, shape, data_offsets)");
             }
         }
@@ -186,7 +191,7 @@ final class SafetensorsReader {
             throw new CheckpointException(file, Safetensors.UNSUPPORTED_DTYPES.contains(dtypeName)
                     ? what + " has dtype " + dtypeName + ", which this reader does not support (supported: F64, F32,"
                             + " F16, BF16, I64, I32)"
-                    : what + " has unknown dtype " + HeaderJson.quote(dtypeName));
+                    : what + " has unknown dtype " + Json.quote(dtypeName));
         }
         List<Long> shapeList = integers(file, what, "shape", info.get("shape"));
         for (long d : shapeList) {
@@ -252,7 +257,7 @@ final class SafetensorsReader {
     private static String describe(Object v) {
         return switch (v) {
             case null -> "null";
-            case String s -> "the string " + HeaderJson.quote(s);
+            case String s -> "the string " + Json.quote(s);
             case List<?> l -> "an array";
             case Map<?, ?> m -> "an object";
             default -> "the value " + v;
@@ -269,7 +274,7 @@ final class SafetensorsReader {
     private static void nextChunk(Path file, FileChannel ch, ByteBuffer buf, Entry e, long position, int bytes,
             MessageDigest digest) throws IOException {
         buf.clear().limit(bytes);
-        readFully(file, ch, buf, position, "tensor " + HeaderJson.quote(e.name()));
+        readFully(file, ch, buf, position, "tensor " + Json.quote(e.name()));
         buf.flip();
         if (digest != null) {
             digest.update(buf.duplicate());
@@ -335,7 +340,7 @@ final class SafetensorsReader {
             for (int j = 0; j < m; j++) {
                 long v = buf.getLong();
                 if (v != (int) v) {
-                    throw new CheckpointException(file, "tensor " + HeaderJson.quote(e.name()) + " (I64) holds " + v
+                    throw new CheckpointException(file, "tensor " + Json.quote(e.name()) + " (I64) holds " + v
                             + " at flat index " + (i + j) + ", outside the int range of an IntTensor");
                 }
                 out[i + j] = (int) v;

@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import org.mofa4j.tensor.DType;
 import org.mofa4j.nn.io.Safetensors.FileDType;
+import org.mofa4j.nn.json.Json;
 import org.mofa4j.tensor.IntTensor;
 import org.mofa4j.tensor.Tensor;
 
@@ -66,7 +67,7 @@ final class SafetensorsWriter {
                     + "' is reserved for the metadata and cannot name a tensor");
         }
         if (!utf8.canEncode(name)) {
-            throw new IllegalArgumentException("safetensors: " + file + ": tensor name " + HeaderJson.quote(name)
+            throw new IllegalArgumentException("safetensors: " + file + ": tensor name " + Json.quote(name)
                     + " is not valid Unicode (unpaired surrogate)");
         }
     }
@@ -85,7 +86,7 @@ final class SafetensorsWriter {
             }
             if (!utf8.canEncode(e.getKey()) || !utf8.canEncode(e.getValue())) {
                 throw new IllegalArgumentException("safetensors: " + file + ": metadata entry "
-                        + HeaderJson.quote(e.getKey()) + " is not valid Unicode (unpaired surrogate)");
+                        + Json.quote(e.getKey()) + " is not valid Unicode (unpaired surrogate)");
             }
             out.put(e.getKey(), e.getValue());
         }
@@ -108,18 +109,18 @@ final class SafetensorsWriter {
         StringBuilder json = new StringBuilder("{");
         int placeholderChar = -1;
         if (!meta.isEmpty()) {
-            HeaderJson.appendQuoted(json, Safetensors.METADATA_KEY);
+            Json.appendQuoted(json, Safetensors.METADATA_KEY, Json.Escape.MINIMAL);
             json.append(":{");
             String sep = "";
             for (Map.Entry<String, String> e : meta.entrySet()) {
                 json.append(sep);
                 sep = ",";
-                HeaderJson.appendQuoted(json, e.getKey());
+                Json.appendQuoted(json, e.getKey(), Json.Escape.MINIMAL);
                 json.append(':');
                 if (e.getKey().equals(checksumKey)) {
                     placeholderChar = json.length() + 1; // after the opening quote
                 }
-                HeaderJson.appendQuoted(json, e.getValue());
+                Json.appendQuoted(json, e.getValue(), Json.Escape.MINIMAL);
             }
             json.append('}');
         }
@@ -128,7 +129,7 @@ final class SafetensorsWriter {
             if (json.length() > 1) {
                 json.append(',');
             }
-            HeaderJson.appendQuoted(json, item.name());
+            Json.appendQuoted(json, item.name(), Json.Escape.MINIMAL);
             json.append(":{\"dtype\":\"").append(item.dtype().name()).append("\",\"shape\":[");
             for (int i = 0; i < item.shape().length; i++) {
                 json.append(i == 0 ? "" : ",").append(item.shape()[i]);

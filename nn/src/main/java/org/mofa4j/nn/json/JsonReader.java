@@ -1,4 +1,4 @@
-package org.mofa4j.nn.io;
+package org.mofa4j.nn.json;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,50 +6,28 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The strict JSON (RFC 8259) subset a safetensors header needs: a reader for any JSON value and a string
- * quoter for the writer.
- *
- * <p><b>Value mapping.</b> object → {@code Map<String, Object>} (a {@link LinkedHashMap}, keys in document order),
- * array → {@code List<Object>}, string → {@link String}, integer literal that fits in 64 bits → {@link Long},
- * any other number → {@link Double}, {@code true}/{@code false} → {@link Boolean}, {@code null} → {@code null}.
- *
- * <p><b>Strictness.</b> Only the RFC grammar is accepted: no comments, trailing commas, single quotes, unescaped
- * control characters, leading zeros or trailing content. Duplicate keys are rejected with a
- * {@link DuplicateKeyException} (RFC 8259 leaves them undefined; for a checkpoint they mean two tensors claim one
- * name). Nesting is limited to {@value #MAX_DEPTH} levels so a hostile header cannot overflow the stack. Every
- * error is an {@link IllegalArgumentException} naming the character offset and what was expected.
- *
- * <p>org.mofa4j.nn.data has its own package-private reader for tokenizer files; the two should become one public
- * utility.
+ * The strict RFC 8259 parser behind {@link Json#parse(String, int)}: one pass over the text, recursive descent,
+ * one value per call. See {@link Json} for the value mapping and the rules.
  */
-final class HeaderJson {
-    /** A safetensors header is three levels deep; anything far beyond that is corrupt or hostile. */
-    static final int MAX_DEPTH = 64;
-
-    /** Two members of one object share a key. {@code depth} is 1 for the outermost object. */
-    static final class DuplicateKeyException extends IllegalArgumentException {
-        final String key;
-        final int depth;
-
-        DuplicateKeyException(String key, int depth, int offset) {
-            super("JSON: duplicate key " + quote(key) + " at offset " + offset);
-            this.key = key;
-            this.depth = depth;
-        }
-    }
-
+final class JsonReader {
     private final String text;
+    private final int maxDepth;
     private int pos;
 
-    private HeaderJson(String text) {
+    private JsonReader(String text, int maxDepth) {
         this.text = text;
+        this.maxDepth = maxDepth;
     }
 
-    // ---------------------------------------------------------------- reading
-
     /** Parses one JSON value that spans all of {@code text}; whitespace may surround it. */
-    static Object parse(String text) {
-        HeaderJson p = new HeaderJson(text);
+    static Object parse(String text, int maxDepth) {
+        if (text == null) {
+            throw new IllegalArgumentException("JSON: input is null");
+        }
+        if (maxDepth < 1) {
+            throw new IllegalArgumentException("JSON: maxDepth must be at least 1, got " + maxDepth);
+        }
+        JsonReader p = new JsonReader(text, maxDepth);
         p.skipWhitespace();
         if (p.pos == text.length()) {
             throw new IllegalArgumentException("JSON: input is empty");
@@ -62,9 +40,10 @@ final class HeaderJson {
         return value;
     }
 
+    /** Reads the value at {@code pos}; {@code depth} is 1 for the outermost value. */
     private Object readValue(int depth) {
-        if (depth > MAX_DEPTH) {
-            throw new IllegalArgumentException("JSON: nesting deeper than " + MAX_DEPTH + " levels at offset " + pos);
+        if (depth > maxDepth) {
+            throw new IllegalArgumentException("JSON: nesting deeper than " + maxDepth + " levels at offset " + pos);
         }
         if (pos >= text.length()) {
             throw error("a value");
@@ -78,7 +57,7 @@ final class HeaderJson {
             case 'f' -> readLiteral("false", Boolean.FALSE);
             case 'n' -> readLiteral("null", null);
             default -> {
-                if (c == '-' || (c >= '0' && c <= '9')) {
+                if (c == '-' || isDigit(c)) {
                     yield readNumber();
                 }
                 throw error("a value");
@@ -111,12 +90,12 @@ final class HeaderJson {
             out.put(key, value);
             skipWhitespace();
             char c = peek();
-            pos++;
-            if (c == '}') {
+            if (c == ',') {
+                pos++;
+            } else if (c == '}') {
+                pos++;
                 return out;
-            }
-            if (c != ',') {
-                pos--;
+            } else {
                 throw error("',' or '}'");
             }
         }
@@ -135,12 +114,12 @@ final class HeaderJson {
             out.add(readValue(depth + 1));
             skipWhitespace();
             char c = peek();
-            pos++;
-            if (c == ']') {
+            if (c == ',') {
+                pos++;
+            } else if (c == ']') {
+                pos++;
                 return out;
-            }
-            if (c != ',') {
-                pos--;
+            } else {
                 throw error("',' or ']'");
             }
         }
@@ -181,21 +160,22 @@ final class HeaderJson {
                 case 'u' -> sb.append(readHex4());
                 default -> {
                     pos--;
-                    throw error("one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u");
+                    throw error("a valid escape (one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u)");
                 }
             }
         }
     }
 
+    /** The four hex digits after a backslash-u, as one UTF-16 unit (surrogate pairs are two escapes). */
     private char readHex4() {
         if (pos + 4 > text.length()) {
-            throw error("four hex digits");
+            throw error("four hex digits after \\u");
         }
         int v = 0;
         for (int i = 0; i < 4; i++) {
             int d = Character.digit(text.charAt(pos), 16);
             if (d < 0) {
-                throw error("a hex digit");
+                throw error("a hex digit in \\u escape");
             }
             v = v * 16 + d;
             pos++;
@@ -209,7 +189,7 @@ final class HeaderJson {
             pos++;
         }
         if (peek() == '0') {
-            pos++;
+            pos++; // a leading zero stands alone: "01" fails later as trailing content
         } else if (isDigit(peek())) {
             skipDigits();
         } else {
@@ -248,7 +228,7 @@ final class HeaderJson {
 
     private Object readLiteral(String word, Object value) {
         if (!text.startsWith(word, pos)) {
-            throw error("'" + word + "'");
+            throw error("a value");
         }
         pos += word.length();
         return value;
@@ -264,7 +244,7 @@ final class HeaderJson {
         return c >= '0' && c <= '9';
     }
 
-    /** The current character, or U+0000 at the end (never valid where a token is expected). */
+    /** The current character, or U+0000 at the end of input (never valid where it is tested). */
     private char peek() {
         return pos < text.length() ? text.charAt(pos) : '\0';
     }
@@ -287,45 +267,12 @@ final class HeaderJson {
     }
 
     private IllegalArgumentException error(String expected) {
-        String found = pos >= text.length() ? "end of input" : "'" + text.charAt(pos) + "'";
+        String found = pos >= text.length() ? "end of input" : "'" + printable(text.charAt(pos)) + "'";
         return new IllegalArgumentException("JSON: expected " + expected + " at offset " + pos + ", found " + found);
     }
 
-    // ---------------------------------------------------------------- writing
-
-    /**
-     * {@code s} as a JSON string literal. Like serde_json (which writes the files of the Python library), it
-     * escapes only '"', '\\' and control characters; other characters stay as they are and are encoded as UTF-8
-     * with the rest of the header.
-     */
-    static String quote(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2);
-        appendQuoted(sb, s);
-        return sb.toString();
-    }
-
-    /** Appends {@link #quote(String) quote(s)} to {@code sb}. Modifies: sb. */
-    static void appendQuoted(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
+    /** {@code c} itself when it is printable ASCII, else {@code U+XXXX}, so a message never carries raw bytes. */
+    private static String printable(char c) {
+        return c >= 0x20 && c < 0x7F ? String.valueOf(c) : String.format("U+%04X", (int) c);
     }
 }
