@@ -150,6 +150,14 @@ public final class GptStepBenchmark {
             return sorted(total)[0] * 1e3;
         }
 
+        /**
+         * Process CPU time per timed step (all threads: GC and JIT included), which time spent waiting for a CPU on a
+         * busy machine does not inflate: cpu/wall over the timed steps × their mean wall time.
+         */
+        public double cpuMillisPerStep() {
+            return cpuPerWall * Arrays.stream(total).average().orElse(Double.NaN) * 1e3;
+        }
+
         /** The four rows: gpt-step (the whole step), gpt-fwd, gpt-bwd, gpt-opt. */
         public List<BenchRow> rows(String shape) {
             List<BenchRow> rows = new ArrayList<>();
