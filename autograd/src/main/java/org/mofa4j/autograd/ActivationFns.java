@@ -12,7 +12,9 @@ import org.mofa4j.tensor.Tensor;
  *   TANH   u = √(2/π)(x + 0.044715x³),  t = tanh u,  y = ½x(1 + t)
  *          y' = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)
  * </pre>
- * TANH is GPT-2's approximation (PyTorch {@code approximate="tanh"}); EXACT is PyTorch's default.
+ * TANH is GPT-2's approximation (PyTorch {@code approximate="tanh"}); EXACT is PyTorch's default. TANH runs as
+ * one fused kernel each way ({@link Tensor#geluTanh()}, {@link Tensor#geluTanhBackward}; the backward recomputes
+ * t from the saved x); EXACT is composed from elementwise ops.
  */
 public final class ActivationFns {
     private ActivationFns() {}
@@ -25,10 +27,8 @@ public final class ActivationFns {
         TANH
     }
 
-    private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
     private static final double INV_SQRT_2 = 1 / Math.sqrt(2);
     private static final double INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-    private static final double CUBIC = 0.044715;
 
     /** GELU with the given formula; shape unchanged. Saves x. */
     public static Variable gelu(Variable x, Gelu approximate) {
@@ -36,12 +36,16 @@ public final class ActivationFns {
             throw new IllegalArgumentException("gelu: approximate must be EXACT or TANH, got null");
         }
         Tensor xv = x.value();
-        Tensor y = approximate == Gelu.TANH ? geluTanh(xv) : geluExact(xv);
+        Tensor y = approximate == Gelu.TANH ? xv.geluTanh() : geluExact(xv);
         return Node.op("gelu", y).inputs(x).save(xv)
                 .backward((ctx, g) -> {
                     Tensor xs = ctx.saved(0);
-                    Tensor dy = approximate == Gelu.TANH ? geluTanhDerivative(xs) : geluExactDerivative(xs);
-                    return new Tensor[] {dy.mulInPlace(g)};
+                    if (approximate == Gelu.TANH) {
+                        // one fused pass; g may be broadcast-shaped or a view, so line it up with x first
+                        Tensor gx = java.util.Arrays.equals(g.shape(), xs.shape()) ? g : g.expand(xs.shape());
+                        return new Tensor[] {Tensor.geluTanhBackward(xs, gx)};
+                    }
+                    return new Tensor[] {geluExactDerivative(xs).mulInPlace(g)};
                 });
     }
 
@@ -54,24 +58,5 @@ public final class ActivationFns {
     private static Tensor geluExactDerivative(Tensor x) {
         Tensor density = x.square().mulInPlace(-0.5).exp().mulInPlace(x).mulInPlace(INV_SQRT_2PI); // x·φ(x)
         return x.mul(INV_SQRT_2).erf().addInPlace(1).mulInPlace(0.5).addInPlace(density);
-    }
-
-    /** t = tanh u with u = √(2/π)(x + 0.044715x³) = √(2/π)·x·(1 + 0.044715x²). */
-    private static Tensor tanhOfCubic(Tensor x) {
-        return x.square().mulInPlace(CUBIC).addInPlace(1).mulInPlace(x).mulInPlace(SQRT_2_OVER_PI).tanh();
-    }
-
-    /** ½x(1 + t). */
-    private static Tensor geluTanh(Tensor x) {
-        return tanhOfCubic(x).addInPlace(1).mulInPlace(x).mulInPlace(0.5);
-    }
-
-    /** ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²). */
-    private static Tensor geluTanhDerivative(Tensor x) {
-        Tensor t = tanhOfCubic(x);
-        Tensor du = x.square().mulInPlace(3 * CUBIC).addInPlace(1).mulInPlace(SQRT_2_OVER_PI); // du/dx
-        Tensor sech2 = t.square().mulInPlace(-1).addInPlace(1);                                  // 1 − t²
-        Tensor inner = sech2.mulInPlace(du).mulInPlace(x).mulInPlace(0.5);                       // ½x(1 − t²)u'
-        return t.addInPlace(1).mulInPlace(0.5).addInPlace(inner);
     }
 }

@@ -259,12 +259,12 @@ final class ElementwiseOps {
         return t > 0 ? t : KernelMode.threads();
     }
 
-    private static boolean vectorMode() {
+    static boolean vectorMode() {
         return KernelMode.current() == KernelMode.Mode.VECTOR;
     }
 
     /** A loop over {@code shape} through the given tensors, read with the given (broadcast) strides. */
-    private static StridedLoop loop(int[] shape, int[][] strides, Tensor... tensors) {
+    static StridedLoop loop(int[] shape, int[][] strides, Tensor... tensors) {
         int[] offsets = new int[tensors.length];
         for (int i = 0; i < tensors.length; i++) {
             offsets[i] = tensors[i].offset;
@@ -278,7 +278,7 @@ final class ElementwiseOps {
      * the task size; short runs are grouped whole. Either way each element goes through the same vector body or
      * scalar tail as in a single-threaded pass, so the bits do not depend on the thread count.
      */
-    private static void forEachRun(StridedLoop loop, Split split, StridedLoop.Row body) {
+    static void forEachRun(StridedLoop loop, Split split, StridedLoop.Row body) {
         int rows = loop.rows();
         int len = loop.rowLength();
         int threads = threads();
@@ -306,7 +306,7 @@ final class ElementwiseOps {
 
     // ------------------------------------------------------------------------ checks
 
-    private static void requireSameDtype(String op, Tensor a, Tensor b) {
+    static void requireSameDtype(String op, Tensor a, Tensor b) {
         if (a.dtype != b.dtype) {
             throw new IllegalArgumentException(op + ": dtypes differ, " + a.dtype + " " + Shapes.str(a.shape)
                     + " and " + b.dtype + " " + Shapes.str(b.shape) + "; convert one with to()");

@@ -677,6 +677,10 @@ public final class Tensor {
     public Tensor sigmoid() { return ElementwiseOps.unary(UnaryOp.SIGMOID, this); }
     /** The Gauss error function. */
     public Tensor erf() { return ElementwiseOps.unary(UnaryOp.ERF, this); }
+    /** GELU, tanh approximation (GPT-2's): ½x(1 + tanh(√(2/π)(x + 0.044715x³))), fused into one pass. */
+    public Tensor geluTanh() { return ActivationOps.geluTanh(this); }
+    /** g·d/dx geluTanh(x), fused into one pass (tanh recomputed from x); x and g have the same shape. */
+    public static Tensor geluTanhBackward(Tensor x, Tensor g) { return ActivationOps.geluTanhBackward(x, g); }
 
     /** min(max(this, lo), hi) elementwise; requires lo ≤ hi. */
     public Tensor clamp(double lo, double hi) { return ElementwiseOps.clamp(this, lo, hi); }

@@ -34,54 +34,281 @@ public final class VectorElementwise {
     }
 
     // ------------------------------------------------------------------------ binary: o = a op b
+    //
+    // The op switch sits outside the loops: one small loop method per op, so each loop body is a handful of
+    // intrinsics that C2 always compiles together. (A switch inside the loop made a method too big to inline;
+    // its FloatVector arguments and results were then boxed, allocating per vector and running ~10x slower.)
 
     public static void binary(BinaryOp op, int n, float[] o, int oOff, int oStep,
                               float[] a, int aOff, int aStep, float[] b, int bOff, int bStep) {
         int i = 0;
-        if (oStep == 1 && op != BinaryOp.POW) {
+        boolean vectorRun = aStep == 1 ? bStep == 1 || bStep == 0 : aStep == 0 && bStep == 1;
+        if (oStep == 1 && op != BinaryOp.POW && vectorRun) {
             int bound = S.loopBound(n);
-            if (aStep == 1 && bStep == 1) {
-                for (; i < bound; i += L) {
-                    FloatVector x = FloatVector.fromArray(S, a, aOff + i);
-                    FloatVector y = FloatVector.fromArray(S, b, bOff + i);
-                    apply(op, x, y).intoArray(o, oOff + i);
-                }
-            } else if (aStep == 1 && bStep == 0) {
-                FloatVector y = FloatVector.broadcast(S, b[bOff]);
-                for (; i < bound; i += L) {
-                    apply(op, FloatVector.fromArray(S, a, aOff + i), y).intoArray(o, oOff + i);
-                }
-            } else if (aStep == 0 && bStep == 1) {
-                FloatVector x = FloatVector.broadcast(S, a[aOff]);
-                for (; i < bound; i += L) {
-                    apply(op, x, FloatVector.fromArray(S, b, bOff + i)).intoArray(o, oOff + i);
-                }
+            switch (op) {
+                case ADD -> add(bound, o, oOff, a, aOff, aStep, b, bOff, bStep);
+                case SUB -> sub(bound, o, oOff, a, aOff, aStep, b, bOff, bStep);
+                case MUL -> mul(bound, o, oOff, a, aOff, aStep, b, bOff, bStep);
+                case DIV -> div(bound, o, oOff, a, aOff, aStep, b, bOff, bStep);
+                case MAX -> max(bound, o, oOff, a, aOff, aStep, b, bOff, bStep);
+                case MIN -> min(bound, o, oOff, a, aOff, aStep, b, bOff, bStep);
+                case GT -> gt(bound, o, oOff, a, aOff, aStep, b, bOff, bStep);
+                case GE -> ge(bound, o, oOff, a, aOff, aStep, b, bOff, bStep);
+                case LT -> lt(bound, o, oOff, a, aOff, aStep, b, bOff, bStep);
+                case LE -> le(bound, o, oOff, a, aOff, aStep, b, bOff, bStep);
+                case EQ -> eq(bound, o, oOff, a, aOff, aStep, b, bOff, bStep);
+                case POW -> throw new IllegalStateException("pow has no vector kernel");
             }
+            i = bound;
         }
         ScalarElementwise.binary(op, n - i, o, oOff + i * oStep, oStep, a, aOff + i * aStep, aStep,
                 b, bOff + i * bStep, bStep);
     }
 
-    /** One vector of {@code x op y}; comparisons give 1 or 0. */
-    private static FloatVector apply(BinaryOp op, FloatVector x, FloatVector y) {
-        return switch (op) {
-            case ADD -> x.add(y);
-            case SUB -> x.sub(y);
-            case MUL -> x.mul(y);
-            case DIV -> x.div(y);
-            case POW -> throw new IllegalStateException("pow has no vector kernel");
-            case MAX -> x.max(y);
-            case MIN -> x.min(y);
-            case GT -> ones(x.compare(VectorOperators.GT, y));
-            case GE -> ones(x.compare(VectorOperators.GE, y));
-            case LT -> ones(x.compare(VectorOperators.LT, y));
-            case LE -> ones(x.compare(VectorOperators.LE, y));
-            case EQ -> ones(x.compare(VectorOperators.EQ, y));
-        };
-    }
-
     private static FloatVector ones(VectorMask<Float> m) {
         return FloatVector.zero(S).blend(1f, m);
+    }
+
+    private static void add(int bound, float[] o, int oOff, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep) {
+        if (aStep == 1 && bStep == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                x.add(y).intoArray(o, oOff + i);
+            }
+        } else if (aStep == 1) {
+            FloatVector y = FloatVector.broadcast(S, b[bOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                x.add(y).intoArray(o, oOff + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(S, a[aOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                x.add(y).intoArray(o, oOff + i);
+            }
+        }
+    }
+
+    private static void sub(int bound, float[] o, int oOff, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep) {
+        if (aStep == 1 && bStep == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                x.sub(y).intoArray(o, oOff + i);
+            }
+        } else if (aStep == 1) {
+            FloatVector y = FloatVector.broadcast(S, b[bOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                x.sub(y).intoArray(o, oOff + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(S, a[aOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                x.sub(y).intoArray(o, oOff + i);
+            }
+        }
+    }
+
+    private static void mul(int bound, float[] o, int oOff, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep) {
+        if (aStep == 1 && bStep == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                x.mul(y).intoArray(o, oOff + i);
+            }
+        } else if (aStep == 1) {
+            FloatVector y = FloatVector.broadcast(S, b[bOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                x.mul(y).intoArray(o, oOff + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(S, a[aOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                x.mul(y).intoArray(o, oOff + i);
+            }
+        }
+    }
+
+    private static void div(int bound, float[] o, int oOff, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep) {
+        if (aStep == 1 && bStep == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                x.div(y).intoArray(o, oOff + i);
+            }
+        } else if (aStep == 1) {
+            FloatVector y = FloatVector.broadcast(S, b[bOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                x.div(y).intoArray(o, oOff + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(S, a[aOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                x.div(y).intoArray(o, oOff + i);
+            }
+        }
+    }
+
+    private static void max(int bound, float[] o, int oOff, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep) {
+        if (aStep == 1 && bStep == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                x.max(y).intoArray(o, oOff + i);
+            }
+        } else if (aStep == 1) {
+            FloatVector y = FloatVector.broadcast(S, b[bOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                x.max(y).intoArray(o, oOff + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(S, a[aOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                x.max(y).intoArray(o, oOff + i);
+            }
+        }
+    }
+
+    private static void min(int bound, float[] o, int oOff, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep) {
+        if (aStep == 1 && bStep == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                x.min(y).intoArray(o, oOff + i);
+            }
+        } else if (aStep == 1) {
+            FloatVector y = FloatVector.broadcast(S, b[bOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                x.min(y).intoArray(o, oOff + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(S, a[aOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                x.min(y).intoArray(o, oOff + i);
+            }
+        }
+    }
+
+    private static void gt(int bound, float[] o, int oOff, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep) {
+        if (aStep == 1 && bStep == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                ones(x.compare(VectorOperators.GT, y)).intoArray(o, oOff + i);
+            }
+        } else if (aStep == 1) {
+            FloatVector y = FloatVector.broadcast(S, b[bOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                ones(x.compare(VectorOperators.GT, y)).intoArray(o, oOff + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(S, a[aOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                ones(x.compare(VectorOperators.GT, y)).intoArray(o, oOff + i);
+            }
+        }
+    }
+
+    private static void ge(int bound, float[] o, int oOff, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep) {
+        if (aStep == 1 && bStep == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                ones(x.compare(VectorOperators.GE, y)).intoArray(o, oOff + i);
+            }
+        } else if (aStep == 1) {
+            FloatVector y = FloatVector.broadcast(S, b[bOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                ones(x.compare(VectorOperators.GE, y)).intoArray(o, oOff + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(S, a[aOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                ones(x.compare(VectorOperators.GE, y)).intoArray(o, oOff + i);
+            }
+        }
+    }
+
+    private static void lt(int bound, float[] o, int oOff, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep) {
+        if (aStep == 1 && bStep == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                ones(x.compare(VectorOperators.LT, y)).intoArray(o, oOff + i);
+            }
+        } else if (aStep == 1) {
+            FloatVector y = FloatVector.broadcast(S, b[bOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                ones(x.compare(VectorOperators.LT, y)).intoArray(o, oOff + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(S, a[aOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                ones(x.compare(VectorOperators.LT, y)).intoArray(o, oOff + i);
+            }
+        }
+    }
+
+    private static void le(int bound, float[] o, int oOff, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep) {
+        if (aStep == 1 && bStep == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                ones(x.compare(VectorOperators.LE, y)).intoArray(o, oOff + i);
+            }
+        } else if (aStep == 1) {
+            FloatVector y = FloatVector.broadcast(S, b[bOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                ones(x.compare(VectorOperators.LE, y)).intoArray(o, oOff + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(S, a[aOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                ones(x.compare(VectorOperators.LE, y)).intoArray(o, oOff + i);
+            }
+        }
+    }
+
+    private static void eq(int bound, float[] o, int oOff, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep) {
+        if (aStep == 1 && bStep == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                ones(x.compare(VectorOperators.EQ, y)).intoArray(o, oOff + i);
+            }
+        } else if (aStep == 1) {
+            FloatVector y = FloatVector.broadcast(S, b[bOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+                ones(x.compare(VectorOperators.EQ, y)).intoArray(o, oOff + i);
+            }
+        } else {
+            FloatVector x = FloatVector.broadcast(S, a[aOff]);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+                ones(x.compare(VectorOperators.EQ, y)).intoArray(o, oOff + i);
+            }
+        }
     }
 
     // ------------------------------------------------------------------------ unary: o = op(a)
@@ -90,29 +317,101 @@ public final class VectorElementwise {
         int i = 0;
         if (oStep == 1 && aStep == 1 && op != UnaryOp.ERF) {
             int bound = S.loopBound(n);
-            for (; i < bound; i += L) {
-                apply(op, FloatVector.fromArray(S, a, aOff + i)).intoArray(o, oOff + i);
+            switch (op) {
+                case NEG -> neg(bound, o, oOff, a, aOff);
+                case EXP -> exp(bound, o, oOff, a, aOff);
+                case LOG -> log(bound, o, oOff, a, aOff);
+                case SQRT -> sqrt(bound, o, oOff, a, aOff);
+                case RSQRT -> rsqrt(bound, o, oOff, a, aOff);
+                case TANH -> tanh(bound, o, oOff, a, aOff);
+                case ABS -> abs(bound, o, oOff, a, aOff);
+                case SQUARE -> square(bound, o, oOff, a, aOff);
+                case RECIPROCAL -> reciprocal(bound, o, oOff, a, aOff);
+                case SIGN -> sign(bound, o, oOff, a, aOff);
+                case SIGMOID -> sigmoid(bound, o, oOff, a, aOff);
+                case ERF -> throw new IllegalStateException("erf has no vector kernel");
             }
+            i = bound;
         }
         ScalarElementwise.unary(op, n - i, o, oOff + i * oStep, oStep, a, aOff + i * aStep, aStep);
     }
 
-    private static FloatVector apply(UnaryOp op, FloatVector x) {
-        return switch (op) {
-            case NEG -> x.neg();
-            case EXP -> VectorMath.exp(x);
-            case LOG -> VectorMath.log(x);
-            case SQRT -> x.sqrt();
-            case RSQRT -> FloatVector.broadcast(S, 1f).div(x.sqrt());
-            case TANH -> VectorMath.tanh(x);
-            case ABS -> x.abs();
-            case SQUARE -> x.mul(x);
-            case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(x);
-            // ±0 and NaN pass through unchanged, as Math.signum does
-            case SIGN -> x.blend(1f, x.compare(VectorOperators.GT, 0f)).blend(-1f, x.compare(VectorOperators.LT, 0f));
-            case SIGMOID -> VectorMath.sigmoid(x);
-            case ERF -> throw new IllegalStateException("erf has no vector kernel");
-        };
+    private static void neg(int bound, float[] o, int oOff, float[] a, int aOff) {
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            x.neg().intoArray(o, oOff + i);
+        }
+    }
+
+    private static void exp(int bound, float[] o, int oOff, float[] a, int aOff) {
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            VectorMath.exp(x).intoArray(o, oOff + i);
+        }
+    }
+
+    private static void log(int bound, float[] o, int oOff, float[] a, int aOff) {
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            VectorMath.log(x).intoArray(o, oOff + i);
+        }
+    }
+
+    private static void sqrt(int bound, float[] o, int oOff, float[] a, int aOff) {
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            x.sqrt().intoArray(o, oOff + i);
+        }
+    }
+
+    private static void rsqrt(int bound, float[] o, int oOff, float[] a, int aOff) {
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            FloatVector.broadcast(S, 1f).div(x.sqrt()).intoArray(o, oOff + i);
+        }
+    }
+
+    private static void tanh(int bound, float[] o, int oOff, float[] a, int aOff) {
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            VectorMath.tanh(x).intoArray(o, oOff + i);
+        }
+    }
+
+    private static void abs(int bound, float[] o, int oOff, float[] a, int aOff) {
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            x.abs().intoArray(o, oOff + i);
+        }
+    }
+
+    private static void square(int bound, float[] o, int oOff, float[] a, int aOff) {
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            x.mul(x).intoArray(o, oOff + i);
+        }
+    }
+
+    private static void reciprocal(int bound, float[] o, int oOff, float[] a, int aOff) {
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            FloatVector.broadcast(S, 1f).div(x).intoArray(o, oOff + i);
+        }
+    }
+
+    private static void sign(int bound, float[] o, int oOff, float[] a, int aOff) {
+        // ±0 and NaN pass through unchanged, as Math.signum does
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            x.blend(1f, x.compare(VectorOperators.GT, 0f)).blend(-1f, x.compare(VectorOperators.LT, 0f)).intoArray(o, oOff + i);
+        }
+    }
+
+    private static void sigmoid(int bound, float[] o, int oOff, float[] a, int aOff) {
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            VectorMath.sigmoid(x).intoArray(o, oOff + i);
+        }
     }
 
     // ------------------------------------------------------------------------ axpy: y = fma(alpha, x, y)
