@@ -97,6 +97,17 @@ public final class Adafactor extends Optimizer<Adafactor.Config> {
         this(List.of(new ParamGroup<>(params, config)));
     }
 
+    @Override
+    protected void checkLoadedState(Variable p, ParamState loaded) {
+        int[] mn = FactoredSecondMoment.factoredShape(p.shape());
+        if (mn != null) {
+            requireShape(p, loaded, FactoredSecondMoment.ROW, mn[0]);
+            requireShape(p, loaded, FactoredSecondMoment.COL, mn[1]);
+        }
+        requireLikeParameter(p, loaded, FactoredSecondMoment.FULL);
+        requireLikeParameter(p, loaded, FactoredSecondMoment.MOMENTUM);
+    }
+
     /** β₂,t = 1 − t^c. */
     static double beta2(long t, double decayRate) {
         return 1 - Math.pow(t, decayRate);

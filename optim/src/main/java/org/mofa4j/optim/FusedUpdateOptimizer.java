@@ -41,6 +41,14 @@ import org.mofa4j.tensor.Tensor;
  * multiplying the loss by a power of two and dividing the gradient by it is exact there (barring overflow), so it
  * would change nothing.
  *
+ * <p><b>Bad gradients.</b> Unfused, {@link #step()} checks every gradient before any update (see {@link Optimizer}).
+ * Fused, the gradients arrive one at a time inside backward, so an all-or-nothing check needs the norm pass: with
+ * global-norm clipping on, a NaN or Inf anywhere makes the global norm non-finite before any update, and the step
+ * throws (THROW) or is skipped and counted (SKIP_STEP). Without clipping each hook checks its own gradient before
+ * updating its parameter: a bad one throws (THROW) or stops the rest of the step's updates (SKIP_STEP, counted
+ * once), but parameters whose hooks ran earlier in that backward have already been updated. Turn clipping on
+ * (e.g. a very large maxNorm) when a partial update must be ruled out in fused mode.
+ *
  * @param <C> the hyperparameter record of one group
  */
 public abstract class FusedUpdateOptimizer<C> extends Optimizer<C> implements FusedInBackward {
@@ -80,6 +88,8 @@ public abstract class FusedUpdateOptimizer<C> extends Optimizer<C> implements Fu
     private double clipCoef = Double.NaN;
     /** Parameters already updated in the step in progress (fused mode). */
     private final IdentityHashMap<Variable, Boolean> updatedThisStep = new IdentityHashMap<>();
+    /** Fused mode: a bad gradient was seen under SKIP_STEP; the rest of this step's hooks only consume gradients. */
+    private boolean skippingThisStep;
 
     protected FusedUpdateOptimizer(String name, List<ParamGroup<C>> groups, Clipping clipping) {
         super(name, groups);
@@ -192,6 +202,11 @@ public abstract class FusedUpdateOptimizer<C> extends Optimizer<C> implements Fu
             pass = Pass.UPDATE;
         }
         double norm = globalNorm();
+        if (!Double.isFinite(norm) && nonFiniteGradPolicy() == NonFiniteGradPolicy.SKIP_STEP) {
+            clipCoef = Double.NaN;
+            skippingThisStep = true;
+            return norm;
+        }
         if (!Double.isFinite(norm)) {
             clipCoef = Double.NaN;
             throw new ArithmeticException(name() + ": the global gradient norm is " + norm
@@ -215,6 +230,19 @@ public abstract class FusedUpdateOptimizer<C> extends Optimizer<C> implements Fu
         if (p.grad() != null) {
             throw new IllegalStateException(name() + ": parameter '" + p.name() + "' holds a gradient from an "
                     + "unfused backward; fused updates cannot accumulate onto it. Call zeroGrad() first");
+        }
+        if (skippingThisStep) {
+            return true; // consume the gradient, update nothing
+        }
+        int bad = firstNonFinite(grad);
+        if (bad >= 0) {
+            if (nonFiniteGradPolicy() == NonFiniteGradPolicy.SKIP_STEP) {
+                skippingThisStep = true;
+                return true;
+            }
+            throw new ArithmeticException(nonFiniteMessage(p, "gradient", grad, bad) + "; in fused mode without "
+                    + "global-norm clipping, the " + updatedThisStep.size() + " parameter(s) whose hooks ran earlier "
+                    + "in this backward were already updated");
         }
         if (clipping.maxNorm() > 0 && Double.isNaN(clipCoef)) {
             throw new IllegalStateException(name() + ": clipping.maxNorm is " + clipping.maxNorm() + " but this "
@@ -240,6 +268,9 @@ public abstract class FusedUpdateOptimizer<C> extends Optimizer<C> implements Fu
     public void step() {
         if (attached) {
             endStep();
+            return;
+        }
+        if (!checkBeforeStep()) {
             return;
         }
         if (clipping.maxNorm() > 0) {
@@ -271,6 +302,10 @@ public abstract class FusedUpdateOptimizer<C> extends Optimizer<C> implements Fu
     }
 
     private void endStep() {
+        if (skippingThisStep) {
+            countSkippedStep();
+            skippingThisStep = false;
+        }
         updatedThisStep.clear();
         clipCoef = Double.NaN;
         pass = Pass.UPDATE;

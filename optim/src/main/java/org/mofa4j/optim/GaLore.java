@@ -23,7 +23,8 @@ import org.mofa4j.tensor.Tensor;
  *   W ← W − η·λ·W                                            (weight decay after the update, as the code does)
  * </pre>
  * Quirks kept from the reference: the projector comes from the current gradient, not the weights; the moments
- * M and V are <em>not</em> re-projected when P changes (GaLore issue #54); ε is added to √V before bias
+ * M and V are <em>not</em> re-projected when P changes (GaLore issue #54; {@link Config#reprojectMoments} turns
+ * re-projection on as an option, off by default); ε is added to √V before bias
  * correction, which equals the PAPER form with ε replaced by ε/√(1−β₂ᵗ) (a larger ε in early steps).
  * The PAPER variants follow Algorithm 2 of the paper as we read it; the spec (docs/algorithms.md §3.2, §8) marks
  * the paper's exact ε placement as unverified, so the code's behaviour is the default everywhere.
@@ -84,9 +85,12 @@ public final class GaLore extends Optimizer<GaLore.Config> {
      * @param rank r, clipped to min(m, n) per matrix
      * @param updateProjGap T, steps between projector refreshes
      * @param scale α, multiplies the back-projected update
+     * @param reprojectMoments at a projector refresh, carry M and V into the new subspace (see the class comment);
+     *                         false (the default) is the reference's behaviour
      */
     public record Config(double lr, double beta1, double beta2, double eps, double weightDecay, int rank,
-            int updateProjGap, double scale, ProjectionType projection, EpsilonPlacement epsilonPlacement) {
+            int updateProjGap, double scale, ProjectionType projection, EpsilonPlacement epsilonPlacement,
+            boolean reprojectMoments) {
         public Config {
             Hyper.nonNegative("GaLore", "lr", lr);
             Hyper.inRange("GaLore", "beta1", beta1, 0, 1);
@@ -102,6 +106,18 @@ public final class GaLore extends Optimizer<GaLore.Config> {
             }
         }
 
+        /** As the canonical constructor, without moment re-projection (the reference's behaviour). */
+        public Config(double lr, double beta1, double beta2, double eps, double weightDecay, int rank,
+                int updateProjGap, double scale, ProjectionType projection, EpsilonPlacement epsilonPlacement) {
+            this(lr, beta1, beta2, eps, weightDecay, rank, updateProjGap, scale, projection, epsilonPlacement, false);
+        }
+
+        /** Moment re-projection at projector refreshes on or off (off is the reference's behaviour). */
+        public Config withReprojectMoments(boolean on) {
+            return new Config(lr, beta1, beta2, eps, weightDecay, rank, updateProjGap, scale, projection,
+                    epsilonPlacement, on);
+        }
+
         /**
          * The README's recipe (also the C4 scripts'): T = 200, α = 0.25, STD, with Hugging Face AdamW's
          * β = (0.9, 0.999), ε = 1e-6, λ = 0, ε placed as in the code. The training script's own argparse
@@ -113,28 +129,32 @@ public final class GaLore extends Optimizer<GaLore.Config> {
 
         public Config withRank(int r) {
             return new Config(lr, beta1, beta2, eps, weightDecay, r, updateProjGap, scale, projection,
-                    epsilonPlacement);
+                    epsilonPlacement, reprojectMoments);
         }
 
         public Config withUpdateProjGap(int t) {
-            return new Config(lr, beta1, beta2, eps, weightDecay, rank, t, scale, projection, epsilonPlacement);
+            return new Config(lr, beta1, beta2, eps, weightDecay, rank, t, scale,
+                    projection, epsilonPlacement, reprojectMoments);
         }
 
         public Config withScale(double alpha) {
             return new Config(lr, beta1, beta2, eps, weightDecay, rank, updateProjGap, alpha, projection,
-                    epsilonPlacement);
+                    epsilonPlacement, reprojectMoments);
         }
 
         public Config withWeightDecay(double lambda) {
-            return new Config(lr, beta1, beta2, eps, lambda, rank, updateProjGap, scale, projection, epsilonPlacement);
+            return new Config(lr, beta1, beta2, eps, lambda, rank, updateProjGap, scale,
+                    projection, epsilonPlacement, reprojectMoments);
         }
 
         public Config withProjection(ProjectionType type) {
-            return new Config(lr, beta1, beta2, eps, weightDecay, rank, updateProjGap, scale, type, epsilonPlacement);
+            return new Config(lr, beta1, beta2, eps, weightDecay, rank, updateProjGap, scale,
+                    type, epsilonPlacement, reprojectMoments);
         }
 
         public Config withEpsilonPlacement(EpsilonPlacement placement) {
-            return new Config(lr, beta1, beta2, eps, weightDecay, rank, updateProjGap, scale, projection, placement);
+            return new Config(lr, beta1, beta2, eps, weightDecay, rank, updateProjGap, scale,
+                    projection, placement, reprojectMoments);
         }
 
         /**
@@ -186,6 +206,23 @@ public final class GaLore extends Optimizer<GaLore.Config> {
         return withAdamWFallback(params, galore, galore.fallbackAdamW());
     }
 
+    /** The projector must fit the parameter's m and n, and the moments the projected shape R. */
+    @Override
+    protected void checkLoadedState(Variable p, ParamState loaded) {
+        int m = p.value().dim(0);
+        int n = p.value().dim(1);
+        int r = Math.min(configOf(p).rank(), Math.min(m, n));
+        requireShape(p, loaded, U, m, r);
+        requireShape(p, loaded, VT, r, n);
+        int[] projected = switch (configOf(p).projection().side(m, n)) {
+            case LEFT -> new int[] {r, n};
+            case RIGHT -> new int[] {m, r};
+            case TWO_SIDED -> new int[] {r, r};
+        };
+        requireShape(p, loaded, M, projected);
+        requireShape(p, loaded, V, projected);
+    }
+
     @Override
     protected void update(Variable p, Tensor grad, Config c, ParamState s) {
         Tensor w = p.value();
@@ -194,7 +231,11 @@ public final class GaLore extends Optimizer<GaLore.Config> {
         GaLoreProjector.Side side = c.projection().side(m, n);
         GaLoreProjector proj = stored(side, s);
         if (proj == null || s.step() % c.updateProjGap() == 0) {
+            GaLoreProjector old = proj;
             proj = GaLoreProjector.fromGradient(grad, side, c.rank());
+            if (c.reprojectMoments() && old != null) {
+                reprojectMoments(s, old, proj);
+            }
             // put() on an existing key keeps its place, so state-dict key order is stable across refreshes.
             if (proj.u != null) {
                 s.put(U, proj.u);
@@ -231,6 +272,42 @@ public final class GaLore extends Optimizer<GaLore.Config> {
         if (c.weightDecay() > 0) {
             w.mulInPlace(1 - lr * c.weightDecay());
         }
+    }
+
+    /**
+     * Carries the moments from the old projector's coordinates into the new one's (Config.reprojectMoments).
+     * With the change-of-basis matrices Cl = U_newᵀ·U_old [r, r] (left side) and Cr = V_oldᵀ·V_new [r, r]
+     * (right side; identity for a side that is not projected):
+     * <pre>
+     *   M ← Cl·M·Cr                   (exact: the same full-space momentum, expressed in the new basis, then
+     *                                  cut to the new subspace)
+     *   V ← (Cl∘Cl)·V·(Cr∘Cr)         (∘ elementwise: the variance of a rotated coordinate if the old ones were
+     *                                  uncorrelated; keeps V ≥ 0, which projecting V like M would not)
+     * </pre>
+     * The step counter and so the bias correction continue unchanged. The reference does neither (GaLore issue
+     * #54): it keeps M and V as they are and reads them in the new basis.
+     * Modifies: the state's M and V (replaced). Not modified: the projectors.
+     */
+    private static void reprojectMoments(ParamState s, GaLoreProjector old, GaLoreProjector fresh) {
+        Tensor mom = s.get(M);
+        Tensor sq = s.get(V);
+        if (mom == null || sq == null) {
+            return;
+        }
+        Tensor cl = old.u == null ? null : fresh.u.t().matmul(old.u);     // [r, r]
+        Tensor cr = old.vt == null ? null : old.vt.matmul(fresh.vt.t());  // [r, r]
+        Tensor m2 = mom;
+        Tensor v2 = sq;
+        if (cl != null) {
+            m2 = cl.matmul(m2);
+            v2 = cl.square().matmul(v2);
+        }
+        if (cr != null) {
+            m2 = m2.matmul(cr);
+            v2 = v2.matmul(cr.square());
+        }
+        s.put(M, m2.contiguous());
+        s.put(V, v2.contiguous());
     }
 
     /** The projector held in s for this side, or null before the first step (or after loading a state without one). */

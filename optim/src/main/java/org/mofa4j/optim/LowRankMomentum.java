@@ -3,6 +3,8 @@ package org.mofa4j.optim;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.SingularOps_DDRM;
+import org.ejml.dense.row.decomposition.qr.QRDecompositionHouseholderColumn_DDRM;
+import org.ejml.dense.row.decomposition.qr.QrHelperFunctions_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.QRDecomposition;
 import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
@@ -28,9 +30,11 @@ import org.mofa4j.tensor.Tensor;
  * gradient, so the same routine serves the fused mode, where they are summed over micro-batches in backward.
  *
  * <p>The QRs and the SVD run in float64 on EJML (the factors are small: m×2r, n×2r, 2r×2r); the tall
- * back-multiplications Q·Ā run in float64 on the tensor GEMM. The results are rounded once to the parameter's
- * dtype, so the stored factors are orthonormal to that dtype's precision and errors do not accumulate. Householder QR tolerates zero or dependent columns (G = 0, or
- * G·V ∈ span(U)): EJML then reports {@code decompose() == false} but Q still has orthonormal columns and Q·R
+ * back-multiplications Q·Ā[:, :r] apply the QRs' Householder reflectors to Ā[:, :r] directly, so Q is never
+ * formed (half the work of forming it, and no [m, 2r] or [n, 2r] Q). The results are rounded once to the
+ * parameter's dtype, so the stored factors are orthonormal to that dtype's precision and errors do not accumulate.
+ * Householder QR tolerates zero or dependent columns (G = 0, or G·V ∈ span(U)): EJML then reports
+ * {@code decompose() == false} but Q still has orthonormal columns and Q·R
  * still equals the input, which is all UMF needs, so that flag is ignored.
  */
 final class LowRankMomentum {
@@ -62,19 +66,21 @@ final class LowRankMomentum {
         int m = u.dim(0);
         int n = v.dim(0);
         int r = u.dim(1);
-        DMatrixRMaj ud = toMatrix(u);
-        DMatrixRMaj ad = toMatrix(a);
-        DMatrixRMaj c0 = new DMatrixRMaj(r, r);
-        CommonOps_DDRM.multTransA(ud, ad, c0); // C₀ = Uᵀ·G·V [r, r]
+        // [U | A] [m, 2r] and [V | Bt] [n, 2r] in float64, filled straight from the (possibly strided) tensors.
+        DMatrixRMaj ua = new DMatrixRMaj(m, 2 * r);
+        copyColumns(u, ua, 0);
+        copyColumns(a, ua, r);
+        DMatrixRMaj vb = new DMatrixRMaj(n, 2 * r);
+        copyColumns(v, vb, 0);
+        copyColumns(bt, vb, r);
+        DMatrixRMaj c0 = leftTransRight(ua, r); // C₀ = Uᵀ·G·V [r, r]
 
-        // Thin QRs of the two [., 2r] blocks.
-        QRDecomposition<DMatrixRMaj> qrU = DecompositionFactory_DDRM.qr(m, 2 * r);
-        qrU.decompose(sideBySide(ud, ad));
-        DMatrixRMaj qU = qrU.getQ(null, true); // [m, p]
+        // Thin QRs of the two [., 2r] blocks; Q stays as Householder reflectors (never formed).
+        QRDecompositionHouseholderColumn_DDRM qrU = new QRDecompositionHouseholderColumn_DDRM();
+        qrU.decompose(ua); // ua is not modified (the decomposition works on its own column copy)
         DMatrixRMaj rU = qrU.getR(null, true); // [p, 2r]
-        QRDecomposition<DMatrixRMaj> qrV = DecompositionFactory_DDRM.qr(n, 2 * r);
-        qrV.decompose(sideBySide(toMatrix(v), toMatrix(bt)));
-        DMatrixRMaj qV = qrV.getQ(null, true); // [n, q]
+        QRDecompositionHouseholderColumn_DDRM qrV = new QRDecompositionHouseholderColumn_DDRM();
+        qrV.decompose(vb);
         DMatrixRMaj rV = qrV.getR(null, true); // [q, 2r]
 
         // K₀ = [[β·diag(S) − C₀, I], [I, 0]]  [2r, 2r]
@@ -94,9 +100,9 @@ final class LowRankMomentum {
         Svd core = svd(mid, name, "the 2r×2r core");
         DType dtype = u.dtype();
         return new Factors(
-                times(qU, core.left, r).to(dtype),
+                toTensor(applyQ(qrU, m, core.left, r), dtype),
                 toTensor(core.values, r, dtype),
-                times(qV, core.right, r).to(dtype));
+                toTensor(applyQ(qrV, n, core.right, r), dtype));
     }
 
     /**
@@ -158,16 +164,74 @@ final class LowRankMomentum {
         return toTensor(a, DType.F64).matmul(toTensor(columns(b, r), DType.F64));
     }
 
-    private static DMatrixRMaj columns(DMatrixRMaj x, int r) {
-        return CommonOps_DDRM.extract(x, 0, x.numRows, 0, r);
+    /**
+     * Q·[x[:, :r]; 0] [rows, r] for the thin QR {@code qr} of a [rows, c] matrix, x [p, ≥ r], p = min(rows, c):
+     * the reflectors H_{p−1}, ..., H₀ applied in turn to the zero-padded block, as EJML's own getQ applies them
+     * to the identity. This is Q·x[:, :r] up to rounding, without the [rows, p] matrix Q.
+     */
+    private static DMatrixRMaj applyQ(QRDecompositionHouseholderColumn_DDRM qr, int rows, DMatrixRMaj x, int r) {
+        double[][] reflectors = qr.getQR(); // column j holds H_j's vector below the diagonal (R on and above)
+        double[] gammas = qr.getGammas();
+        int p = x.numRows;
+        DMatrixRMaj out = new DMatrixRMaj(rows, r);
+        for (int i = 0; i < p; i++) {
+            System.arraycopy(x.data, i * x.numCols, out.data, i * r, r);
+        }
+        double[] work = new double[r];
+        for (int j = p - 1; j >= 0; j--) {
+            double[] h = reflectors[j];
+            double diagonal = h[j];
+            h[j] = 1; // the reflector's implicit leading 1, as in EJML's getQ
+            QrHelperFunctions_DDRM.rank1UpdateMultR(out, h, gammas[j], 0, j, rows, work);
+            h[j] = diagonal;
+        }
+        return out;
     }
 
-    /** [a | b]. */
-    private static DMatrixRMaj sideBySide(DMatrixRMaj a, DMatrixRMaj b) {
-        DMatrixRMaj out = new DMatrixRMaj(a.numRows, a.numCols + b.numCols);
-        CommonOps_DDRM.insert(a, out, 0, 0);
-        CommonOps_DDRM.insert(b, out, 0, a.numCols);
+    /** x[:, :r]ᵀ·x[:, r:2r] [r, r] for x [rows, 2r]; a row-major pass. */
+    private static DMatrixRMaj leftTransRight(DMatrixRMaj x, int r) {
+        DMatrixRMaj out = new DMatrixRMaj(r, r);
+        double[] xd = x.data;
+        double[] od = out.data;
+        for (int k = 0; k < x.numRows; k++) {
+            int row = k * 2 * r;
+            for (int i = 0; i < r; i++) {
+                double xi = xd[row + i];
+                for (int j = 0; j < r; j++) {
+                    od[i * r + j] += xi * xd[row + r + j];
+                }
+            }
+        }
         return out;
+    }
+
+    /** Copies the 2-D tensor t [rows, k] (any strides, F32 or F64) into out[:, col0:col0+k]. Modifies: out. */
+    private static void copyColumns(Tensor t, DMatrixRMaj out, int col0) {
+        int rows = t.dim(0);
+        int k = t.dim(1);
+        int[] st = t.strides();
+        int off = t.offset();
+        int oc = out.numCols;
+        double[] od = out.data;
+        if (t.dtype() == DType.F32) {
+            float[] d = t.data();
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < k; j++) {
+                    od[i * oc + col0 + j] = d[off + i * st[0] + j * st[1]];
+                }
+            }
+        } else {
+            double[] d = t.dataF64();
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < k; j++) {
+                    od[i * oc + col0 + j] = d[off + i * st[0] + j * st[1]];
+                }
+            }
+        }
+    }
+
+    private static DMatrixRMaj columns(DMatrixRMaj x, int r) {
+        return CommonOps_DDRM.extract(x, 0, x.numRows, 0, r);
     }
 
     static DMatrixRMaj toMatrix(Tensor t) {

@@ -98,6 +98,11 @@ public final class Muon extends Optimizer<Muon.Config> {
     }
 
     @Override
+    protected void checkLoadedState(Variable p, ParamState loaded) {
+        requireLikeParameter(p, loaded, "momentum");
+    }
+
+    @Override
     protected void update(Variable p, Tensor grad, Config c, ParamState s) {
         Tensor w = p.value();
         double beta = c.momentum();

@@ -18,6 +18,14 @@ import org.mofa4j.tensor.Tensor;
  * calls it for every parameter that has a gradient, in group order. State tensors live in a per-parameter
  * {@link ParamState}; they appear in {@link #stateDict()} as {@code <parameter name>.<state name>}.
  *
+ * <p><b>Bad gradients never cause a partial update.</b> Before the first parameter of a step is touched,
+ * {@link #step()} checks every gradient it is about to read: a gradient whose shape differs from its parameter's, or
+ * a state created for a parameter of another shape, throws IllegalArgumentException naming the parameter and both
+ * shapes; a NaN or ±Inf element is handled by the {@link NonFiniteGradPolicy} ({@link #setNonFiniteGradPolicy}):
+ * THROW (the default) raises an ArithmeticException naming the parameter and the first bad index, SKIP_STEP leaves
+ * every parameter and state as it was and counts the step in {@link #skippedSteps()}. In both cases no parameter and
+ * no state has changed; the gradients are left in place (call {@link #zeroGrad()} as usual).
+ *
  * @param <C> the hyperparameter record of one group
  */
 public abstract class Optimizer<C> implements StatefulOptimizer {
@@ -25,6 +33,16 @@ public abstract class Optimizer<C> implements StatefulOptimizer {
     private final List<ParamGroup<C>> groups;
     private final IdentityHashMap<Variable, ParamState> states = new IdentityHashMap<>();
     private double lrScale = 1.0;
+    private NonFiniteGradPolicy nonFiniteGradPolicy = NonFiniteGradPolicy.THROW;
+    private long skippedSteps;
+
+    /** What {@link #step()} does when a gradient holds NaN or ±Inf. Either way no parameter is modified. */
+    public enum NonFiniteGradPolicy {
+        /** Throw an ArithmeticException naming the parameter and the first bad element (the default). */
+        THROW,
+        /** Leave every parameter and state unchanged and count the step in {@link #skippedSteps()}. */
+        SKIP_STEP
+    }
 
     protected Optimizer(String name, List<ParamGroup<C>> groups) {
         this.name = name;
@@ -59,9 +77,15 @@ public abstract class Optimizer<C> implements StatefulOptimizer {
         return groups;
     }
 
-    /** Updates every parameter that has a gradient (parameters without one are skipped). */
+    /**
+     * Updates every parameter that has a gradient (parameters without one are skipped), after checking all of
+     * them first (see the class comment): a bad gradient throws or skips the whole step, never part of it.
+     */
     @Override
     public void step() {
+        if (!checkBeforeStep()) {
+            return;
+        }
         for (ParamGroup<C> g : groups) {
             for (Variable p : g.params()) {
                 Tensor grad = p.grad();
@@ -73,9 +97,122 @@ public abstract class Optimizer<C> implements StatefulOptimizer {
         }
     }
 
-    /** The state of {@code p}, created empty on first use. */
+    /** The state of {@code p}, created empty on first use; it remembers p's shape at that moment. */
     protected ParamState state(Variable p) {
-        return states.computeIfAbsent(p, k -> new ParamState());
+        return states.computeIfAbsent(p, k -> {
+            ParamState s = new ParamState();
+            s.paramShape = k.shape();
+            return s;
+        });
+    }
+
+    public void setNonFiniteGradPolicy(NonFiniteGradPolicy policy) {
+        if (policy == null) {
+            throw new IllegalArgumentException(name + ": the non-finite gradient policy must not be null");
+        }
+        this.nonFiniteGradPolicy = policy;
+    }
+
+    public NonFiniteGradPolicy nonFiniteGradPolicy() {
+        return nonFiniteGradPolicy;
+    }
+
+    /** How many steps {@link NonFiniteGradPolicy#SKIP_STEP} has skipped since this optimizer was created. */
+    public long skippedSteps() {
+        return skippedSteps;
+    }
+
+    /** Counts one skipped step (for subclasses that detect a bad gradient outside {@link #checkBeforeStep()}). */
+    protected final void countSkippedStep() {
+        skippedSteps++;
+    }
+
+    /**
+     * The tensors the coming step reads for {@code p}, by label, checked by {@link #checkBeforeStep()}: by default
+     * its gradient, if any. Optimizers that accumulate gradient products elsewhere (fused MoFaSGD) add those.
+     */
+    protected Map<String, Tensor> stepInputs(Variable p) {
+        Tensor g = p.grad();
+        return g == null ? Map.of() : Map.of("gradient", g);
+    }
+
+    /**
+     * Checks every parameter's step inputs before anything is modified. Shapes first, for all parameters: a gradient
+     * of another shape than its parameter, or a state created for another shape, throws IllegalArgumentException.
+     * Then values: a NaN or ±Inf throws ArithmeticException (THROW) or counts a skipped step (SKIP_STEP).
+     *
+     * @return true when the step may go ahead, false when it is to be skipped (already counted)
+     */
+    protected final boolean checkBeforeStep() {
+        List<Variable> params = parameters();
+        for (Variable p : params) {
+            Map<String, Tensor> inputs = stepInputs(p);
+            if (inputs.isEmpty()) {
+                continue;
+            }
+            ParamState s = states.get(p);
+            if (s != null && s.paramShape != null && !java.util.Arrays.equals(s.paramShape, p.shape())) {
+                throw new IllegalArgumentException(name + ": parameter '" + p.name() + "' is "
+                        + org.mofa4j.tensor.Shapes.str(p.shape()) + " but its optimizer state was created for "
+                        + org.mofa4j.tensor.Shapes.str(s.paramShape) + "; no parameter was updated");
+            }
+            Tensor g = inputs.get("gradient");
+            if (g != null && !java.util.Arrays.equals(g.shape(), p.shape())) {
+                throw new IllegalArgumentException(name + ": the gradient of parameter '" + p.name() + "' is "
+                        + org.mofa4j.tensor.Shapes.str(g.shape()) + ", the parameter is "
+                        + org.mofa4j.tensor.Shapes.str(p.shape()) + "; no parameter was updated");
+            }
+        }
+        for (Variable p : params) {
+            for (Map.Entry<String, Tensor> e : stepInputs(p).entrySet()) {
+                int bad = firstNonFinite(e.getValue());
+                if (bad < 0) {
+                    continue;
+                }
+                if (nonFiniteGradPolicy == NonFiniteGradPolicy.SKIP_STEP) {
+                    skippedSteps++;
+                    return false;
+                }
+                throw new ArithmeticException(nonFiniteMessage(p, e.getKey(), e.getValue(), bad)
+                        + "; no parameter was updated (setNonFiniteGradPolicy(SKIP_STEP) skips such steps)");
+            }
+        }
+        return true;
+    }
+
+    /** "AdamW: the gradient of parameter 'w' [3, 4] is NaN at flat index 5 ([1, 1])". */
+    protected final String nonFiniteMessage(Variable p, String what, Tensor t, int flat) {
+        int[] shape = t.shape();
+        int[] idx = new int[shape.length];
+        for (int d = shape.length - 1, rest = flat; d >= 0; d--) {
+            idx[d] = rest % shape[d];
+            rest /= shape[d];
+        }
+        return name + ": the " + what + " of parameter '" + p.name() + "' " + org.mofa4j.tensor.Shapes.str(shape)
+                + " is " + t.getFlat(flat) + " at flat index " + flat + " (" + java.util.Arrays.toString(idx) + ")";
+    }
+
+    /** The row-major index of t's first NaN or ±Inf element, or −1 when all are finite. Not modified: t. */
+    static int firstNonFinite(Tensor t) {
+        Tensor c = t.contiguous();
+        int n = c.numel();
+        int o = c.offset();
+        if (c.dtype() == org.mofa4j.tensor.DType.F32) {
+            float[] a = c.data();
+            for (int i = 0; i < n; i++) {
+                if (!Float.isFinite(a[o + i])) {
+                    return i;
+                }
+            }
+        } else {
+            double[] a = c.dataF64();
+            for (int i = 0; i < n; i++) {
+                if (!Double.isFinite(a[o + i])) {
+                    return i;
+                }
+            }
+        }
+        return -1;
     }
 
     @Override
@@ -140,6 +277,9 @@ public abstract class Optimizer<C> implements StatefulOptimizer {
         for (Map.Entry<Variable, ParamState> e : loaded.entrySet()) {
             checkLoadedState(e.getKey(), e.getValue());
         }
+        for (Map.Entry<Variable, ParamState> e : loaded.entrySet()) {
+            e.getValue().paramShape = e.getKey().shape(); // checkLoadedState accepted it for this shape
+        }
         states.clear();
         states.putAll(loaded);
     }
@@ -158,6 +298,17 @@ public abstract class Optimizer<C> implements StatefulOptimizer {
             throw new IllegalArgumentException(name + ": loaded state '" + p.name() + "." + key + "' is "
                     + org.mofa4j.tensor.Shapes.str(t.shape()) + " " + t.dtype() + ", the parameter is "
                     + org.mofa4j.tensor.Shapes.str(w.shape()) + " " + w.dtype());
+        }
+    }
+
+    /** Requires state tensor {@code key}, if present, to have exactly {@code shape} and the parameter's dtype. */
+    protected final void requireShape(Variable p, ParamState loaded, String key, int... shape) {
+        Tensor t = loaded.get(key);
+        if (t != null && (!java.util.Arrays.equals(t.shape(), shape) || t.dtype() != p.value().dtype())) {
+            throw new IllegalArgumentException(name + ": loaded state '" + p.name() + "." + key + "' is "
+                    + org.mofa4j.tensor.Shapes.str(t.shape()) + " " + t.dtype() + ", expected "
+                    + org.mofa4j.tensor.Shapes.str(shape) + " " + p.value().dtype() + " for the parameter "
+                    + org.mofa4j.tensor.Shapes.str(p.shape()));
         }
     }
 

@@ -12,6 +12,8 @@ import org.mofa4j.tensor.Tensor;
 public final class ParamState {
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
     private long step;
+    /** The parameter's shape when this state was created or loaded; null if unknown. Not in the state dict. */
+    int[] paramShape;
 
     /** The state tensor {@code key}, or null. */
     public Tensor get(String key) {

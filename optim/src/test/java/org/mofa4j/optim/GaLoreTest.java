@@ -383,7 +383,13 @@ class GaLoreTest {
         Tensor g = Tensor.ones(4, 3);
         g.set(Double.NaN, 2, 1);
         p.setGrad(g);
-        IllegalStateException e = assertThrows(IllegalStateException.class, opt::step);
+        // The optimizer's pre-step check (Optimizer.checkBeforeStep) reports it first, naming the element...
+        ArithmeticException first = assertThrows(ArithmeticException.class, opt::step);
+        assertTrue(first.getMessage().startsWith("GaLore: the gradient of parameter 'w' [4, 3] is NaN at flat index 7 "
+                + "([2, 1])"), first.getMessage());
+        // ...and the projector still refuses a non-finite matrix when called directly.
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> GaLoreProjector.fromGradient(g, GaLoreProjector.Side.RIGHT, 2));
         assertEquals("GaLoreProjector: the gradient [4, 3] holds NaN or Inf, so it has no SVD", e.getMessage());
     }
 
