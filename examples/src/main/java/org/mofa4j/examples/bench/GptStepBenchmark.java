@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -300,7 +299,7 @@ public final class GptStepBenchmark {
          */
         long liveHeapAtBackward() {
             Variable loss = model.loss(ids, targets);
-            long bytes = liveHeapBytes();
+            long bytes = HeapProbe.liveHeapBytes();
             loss.backward();
             optimizer.step();
             optimizer.zeroGrad();
@@ -320,7 +319,7 @@ public final class GptStepBenchmark {
         double[] total = new double[n], fwd = new double[n], bwd = new double[n], opt = new double[n];
         double[] phases = new double[3];
         double lastLoss = Double.NaN;
-        long gcCount0 = gcCount(), gcMillis0 = gcMillis(), alloc0 = allocatedBytes();
+        long gcCount0 = HeapProbe.gcCount(), gcMillis0 = HeapProbe.gcMillis(), alloc0 = HeapProbe.allocatedBytes();
         long cpu0 = processCpuNanos(), wall0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             lastLoss = rig.step(phases);
@@ -331,18 +330,18 @@ public final class GptStepBenchmark {
             total[i] = phases[0] + phases[1] + phases[2];
         }
         double cpuPerWall = cpu0 < 0 ? Double.NaN : (processCpuNanos() - cpu0) / (double) (System.nanoTime() - wall0);
-        long alloc = allocatedBytes() - alloc0;
-        double gcCountPerStep = (gcCount() - gcCount0) / (double) n;
-        double gcMillisPerStep = (gcMillis() - gcMillis0) / (double) n;
+        long alloc = HeapProbe.allocatedBytes() - alloc0;
+        double gcCountPerStep = (HeapProbe.gcCount() - gcCount0) / (double) n;
+        double gcMillisPerStep = (HeapProbe.gcMillis() - gcMillis0) / (double) n;
 
-        long live = liveHeapBytes();
+        long live = HeapProbe.liveHeapBytes();
         long[] peaks = new long[s.memorySteps()];
         long[] liveAtBackward = new long[s.memorySteps()];
         for (int i = 0; i < peaks.length; i++) {
             System.gc();
-            resetHeapPeaks();
+            HeapProbe.resetHeapPeaks();
             rig.step(null);
-            peaks[i] = heapPeakBytes();
+            peaks[i] = HeapProbe.heapPeakBytes();
             liveAtBackward[i] = rig.liveHeapAtBackward();
         }
         Arrays.sort(peaks);
@@ -381,7 +380,7 @@ public final class GptStepBenchmark {
             firstLoss = step == 1 ? lastLoss : firstLoss;
             times[step - 1] = phases[0] + phases[1] + phases[2];
             if (c < cps.length && step == cps[c]) {
-                heap[c] = liveHeapBytes();
+                heap[c] = HeapProbe.liveHeapBytes();
                 if (progress) {
                     System.out.printf(Locale.ROOT, "PROGRESS\tmemory: step %d/%d, heap after full GC %.2f MiB,"
                                     + " loss %.4f, %.0f s%n", step, totalSteps, heap[c] / 1048576.0, lastLoss,
@@ -439,39 +438,7 @@ public final class GptStepBenchmark {
         return s;
     }
 
-    // ---- heap probes ----
-
-    static long liveHeapBytes() {
-        System.gc();
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
-    private static void resetHeapPeaks() {
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP && p.isValid()) {
-                p.resetPeakUsage();
-            }
-        }
-    }
-
-    private static long heapPeakBytes() {
-        long sum = 0;
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP && p.isValid()) {
-                sum += p.getPeakUsage().getUsed();
-            }
-        }
-        return sum;
-    }
-
-    /** Bytes allocated so far by all threads, or -1 where the JVM cannot tell. */
-    private static long allocatedBytes() {
-        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
-                && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled()) {
-            return t.getTotalThreadAllocatedBytes();
-        }
-        return -1;
-    }
+    // ---- process probes (heap probes: HeapProbe) ----
 
     /** CPU time of this process (all threads, GC included) in ns, or -1 where the JVM cannot tell. */
     private static long processCpuNanos() {
@@ -479,16 +446,6 @@ public final class GptStepBenchmark {
             return os.getProcessCpuTime();
         }
         return -1;
-    }
-
-    private static long gcCount() {
-        return ManagementFactory.getGarbageCollectorMXBeans().stream()
-                .mapToLong(g -> Math.max(0, g.getCollectionCount())).sum();
-    }
-
-    private static long gcMillis() {
-        return ManagementFactory.getGarbageCollectorMXBeans().stream()
-                .mapToLong(g -> Math.max(0, g.getCollectionTime())).sum();
     }
 
     /**

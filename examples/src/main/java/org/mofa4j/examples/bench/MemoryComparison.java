@@ -2,8 +2,6 @@ package org.mofa4j.examples.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -134,16 +132,16 @@ public final class MemoryComparison {
                 losses[(int) s.step() - 1] = s.loss();
                 if (s.step() == WARMUP) {
                     System.gc();
-                    resetHeapPeaks();
-                    marks[0] = allocatedBytes();
-                    marks[1] = gcCount();
+                    HeapProbe.resetHeapPeaks();
+                    marks[0] = HeapProbe.allocatedBytes();
+                    marks[1] = HeapProbe.gcCount();
                 }
             }
         });
         trainer.run();
-        long peak = heapPeakBytes();
-        long alloc = allocatedBytes() - marks[0];
-        long gcs = gcCount() - marks[1];
+        long peak = HeapProbe.heapPeakBytes();
+        long alloc = HeapProbe.allocatedBytes() - marks[0];
+        long gcs = HeapProbe.gcCount() - marks[1];
         System.gc();
         long live = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         double first = 0, last = 0;
@@ -153,37 +151,6 @@ public final class MemoryComparison {
         }
         return new Result(method, gpt.trainableParameterCount(), gpt.parameterCount(), opt.stateBytes(), peak, live,
                 alloc / (double) (STEPS - WARMUP), gcs, first, last);
-    }
-
-    private static void resetHeapPeaks() {
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP && p.isValid()) {
-                p.resetPeakUsage();
-            }
-        }
-    }
-
-    private static long heapPeakBytes() {
-        long sum = 0;
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP && p.isValid()) {
-                sum += p.getPeakUsage().getUsed();
-            }
-        }
-        return sum;
-    }
-
-    private static long allocatedBytes() {
-        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
-                && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled()) {
-            return t.getTotalThreadAllocatedBytes();
-        }
-        return -1;
-    }
-
-    private static long gcCount() {
-        return ManagementFactory.getGarbageCollectorMXBeans().stream()
-                .mapToLong(g -> Math.max(0, g.getCollectionCount())).sum();
     }
 
     private static String mib(long bytes) {
