@@ -55,7 +55,7 @@ final class IndexOps {
         Tensor out = Tensor.zeros(first.dtype, outShape);
         int start = 0;
         for (Tensor p : parts) {
-            copy(p, out.narrow(a, start, p.shape[a]));
+            ElementwiseOps.copyInto(p, out.narrow(a, start, p.shape[a]));
             start += p.shape[a];
         }
         return out;
@@ -240,7 +240,7 @@ final class IndexOps {
             }
         } else {
             for (int i = 0; i < idx.length; i++) {
-                copy(a.select(ax, idx[i]), out.select(ax, i));
+                ElementwiseOps.copyInto(a.select(ax, idx[i]), out.select(ax, i));
             }
         }
         return out;
@@ -275,7 +275,7 @@ final class IndexOps {
             }
         } else {
             for (int i = 0; i < idx.length; i++) {
-                add(src.select(ax, i), self.select(ax, idx[i]));
+                ElementwiseOps.binaryInPlace(BinaryOp.ADD, self.select(ax, idx[i]), src.select(ax, i));
             }
         }
     }
@@ -353,59 +353,5 @@ final class IndexOps {
             p *= shape[i];
         }
         return p;
-    }
-
-    /** dst = src elementwise; same dtype and shape. dst must not alias src. Modifies: dst. */
-    private static void copy(Tensor src, Tensor dst) {
-        StridedLoop loop = new StridedLoop(dst.shape, new int[][] {src.strides, dst.strides},
-                new int[] {src.offset, dst.offset});
-        if (dst.f != null) {
-            float[] s = src.f;
-            float[] t = dst.f;
-            loop.runAll((n, o, st) -> {
-                if (st[0] == 1 && st[1] == 1) {
-                    System.arraycopy(s, o[0], t, o[1], n);
-                } else {
-                    for (int k = 0; k < n; k++) {
-                        t[o[1] + k * st[1]] = s[o[0] + k * st[0]];
-                    }
-                }
-            });
-        } else {
-            double[] s = src.d;
-            double[] t = dst.d;
-            loop.runAll((n, o, st) -> {
-                if (st[0] == 1 && st[1] == 1) {
-                    System.arraycopy(s, o[0], t, o[1], n);
-                } else {
-                    for (int k = 0; k < n; k++) {
-                        t[o[1] + k * st[1]] = s[o[0] + k * st[0]];
-                    }
-                }
-            });
-        }
-    }
-
-    /** dst += src elementwise; same dtype and shape. Modifies: dst. */
-    private static void add(Tensor src, Tensor dst) {
-        StridedLoop loop = new StridedLoop(dst.shape, new int[][] {src.strides, dst.strides},
-                new int[] {src.offset, dst.offset});
-        if (dst.f != null) {
-            float[] s = src.f;
-            float[] t = dst.f;
-            loop.runAll((n, o, st) -> {
-                for (int k = 0; k < n; k++) {
-                    t[o[1] + k * st[1]] += s[o[0] + k * st[0]];
-                }
-            });
-        } else {
-            double[] s = src.d;
-            double[] t = dst.d;
-            loop.runAll((n, o, st) -> {
-                for (int k = 0; k < n; k++) {
-                    t[o[1] + k * st[1]] += s[o[0] + k * st[0]];
-                }
-            });
-        }
     }
 }

@@ -276,7 +276,7 @@ public final class Rng {
             generate(kind, a, b, base, 0, n, dst, off);
         }
         if (dst != t) {
-            scatterInto(dst, t);
+            ElementwiseOps.copyInto(dst, t);
         }
     }
 
@@ -339,28 +339,6 @@ public final class Rng {
         return (bits(k0, k1, c) >>> 11) * UNIT;
     }
 
-    /** Copies contiguous src into the same-shaped strided view dst (no stride-0 dimensions). Modifies: dst. */
-    private static void scatterInto(Tensor src, Tensor dst) {
-        StridedLoop loop = new StridedLoop(dst.shape, new int[][] {src.strides, dst.strides},
-                new int[] {src.offset, dst.offset});
-        if (dst.f != null) {
-            float[] s = src.f;
-            float[] t = dst.f;
-            loop.runAll((n, o, st) -> {
-                for (int k = 0; k < n; k++) {
-                    t[o[1] + k * st[1]] = s[o[0] + k * st[0]];
-                }
-            });
-        } else {
-            double[] s = src.d;
-            double[] t = dst.d;
-            loop.runAll((n, o, st) -> {
-                for (int k = 0; k < n; k++) {
-                    t[o[1] + k * st[1]] = s[o[0] + k * st[0]];
-                }
-            });
-        }
-    }
 
     // ---------------------------------------------------------------- the mixing function
 
