@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Writes one JSON object per line: {"type":"step",...} for every step and {"type":"eval",...} for every
- * evaluation. Appends, so a resumed run continues the same file. Keeps the curves in memory for plots.
+ * Writes one JSON object per line: {"type":"step",...} for every step, {"type":"eval",...} for every
+ * evaluation and {"type":"skip","step":N,"reason":"..."} for every step skipped on a NaN/Inf. Appends, so a resumed run continues the same file. Keeps the curves in memory for plots.
  */
 public final class MetricsLog implements TrainingListener, AutoCloseable {
     private final BufferedWriter out;
@@ -43,6 +43,12 @@ public final class MetricsLog implements TrainingListener, AutoCloseable {
         evalCurve.add(new double[] {e.step(), e.trainLoss(), e.validationLoss()});
         write(String.format(Locale.ROOT, "{\"type\":\"eval\",\"step\":%d,\"train_loss\":%s,\"val_loss\":%s}",
                 e.step(), num(e.trainLoss()), num(e.validationLoss())));
+    }
+
+    @Override
+    public void onSkippedStep(long step, String reason) {
+        write(String.format(Locale.ROOT, "{\"type\":\"skip\",\"step\":%d,\"reason\":%s}", step,
+                org.mofa4j.nn.json.Json.quote(reason)));
     }
 
     private static String num(double v) {

@@ -39,6 +39,7 @@ public final class TrainingCheckpoint {
     public static void save(Path dir, Trainer trainer, Tokenizer tokenizer, int keep) {
         long step = trainer.step();
         Gpt model = trainer.model();
+        refuseNonFiniteWeights(model, step);
         try {
             Files.createDirectories(dir);
             Map<String, String> trainingMeta = new LinkedHashMap<>();
@@ -54,6 +55,21 @@ public final class TrainingCheckpoint {
             CheckpointFiles.keepLast(dir, TRAINING_PREFIX, keep);
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint: cannot write step " + step + " to " + dir.toAbsolutePath(), e);
+        }
+    }
+
+    /**
+     * A checkpoint of NaN/Inf weights would replace and prune the good ones, so it is refused before any file is
+     * written: the older checkpoints stay the newest on disk.
+     */
+    private static void refuseNonFiniteWeights(Gpt model, long step) {
+        for (Map.Entry<String, org.mofa4j.autograd.Variable> e : model.namedParameters().entrySet()) {
+            org.mofa4j.tensor.Tensor w = e.getValue().value();
+            int bad = w.firstNonFinite();
+            if (bad >= 0) {
+                throw new NonFiniteLossException(step, "parameter '" + e.getKey() + "' holds " + w.getFlat(bad)
+                        + " at flat index " + bad + ", so the checkpoint of step " + step + " was not written", null);
+            }
         }
     }
 
