@@ -46,6 +46,11 @@ public final class AnomalyMode {
         };
     }
 
+    /** {@link #enabled()} when {@code on}, otherwise a scope that changes nothing (for a command-line switch). */
+    public static Scope enabledIf(boolean on) {
+        return on ? enabled() : NO_OP;
+    }
+
     /** True when ops on this thread check their results. */
     public static boolean isEnabled() {
         return ACTIVE.get() > 0 && STATE.get().on;

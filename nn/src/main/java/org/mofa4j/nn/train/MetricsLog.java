@@ -23,10 +23,25 @@ public final class MetricsLog implements TrainingListener, AutoCloseable {
     public MetricsLog(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
+            boolean cutShort = endsMidLine(file);
             this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
+            if (cutShort) {
+                out.newLine(); // a run killed mid-line: the resumed run's lines start on their own line
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("metrics: cannot open " + file.toAbsolutePath(), e);
+        }
+    }
+
+    private static boolean endsMidLine(Path file) throws IOException {
+        if (!Files.isRegularFile(file) || Files.size(file) == 0) {
+            return false;
+        }
+        try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file)) {
+            java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+            ch.position(ch.size() - 1).read(last);
+            return last.get(0) != '\n';
         }
     }
 
