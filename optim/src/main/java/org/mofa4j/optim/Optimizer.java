@@ -194,25 +194,7 @@ public abstract class Optimizer<C> implements StatefulOptimizer {
 
     /** The row-major index of t's first NaN or ±Inf element, or −1 when all are finite. Not modified: t. */
     static int firstNonFinite(Tensor t) {
-        Tensor c = t.contiguous();
-        int n = c.numel();
-        int o = c.offset();
-        if (c.dtype() == org.mofa4j.tensor.DType.F32) {
-            float[] a = c.data();
-            for (int i = 0; i < n; i++) {
-                if (!Float.isFinite(a[o + i])) {
-                    return i;
-                }
-            }
-        } else {
-            double[] a = c.dataF64();
-            for (int i = 0; i < n; i++) {
-                if (!Double.isFinite(a[o + i])) {
-                    return i;
-                }
-            }
-        }
-        return -1;
+        return t.firstNonFinite();
     }
 
     @Override

@@ -281,6 +281,30 @@ public final class Tensor {
         return f != null ? f[p] : d[p];
     }
 
+    /**
+     * The logical row-major index of the first NaN or ±Inf element, or −1 when every element is finite. One pass
+     * over a contiguous tensor's storage (a strided view is made contiguous first). Not modified: this tensor.
+     */
+    public int firstNonFinite() {
+        Tensor c = contiguous();
+        int n = c.numel();
+        int o = c.offset;
+        if (c.f != null) {
+            for (int i = 0; i < n; i++) {
+                if (!Float.isFinite(c.f[o + i])) {
+                    return i;
+                }
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                if (!Double.isFinite(c.d[o + i])) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
     /** Sets the element at logical row-major position i. Modifies this tensor's storage. */
     public void setFlat(int i, double value) {
         int p = storagePosition(i);

@@ -14,9 +14,10 @@ import org.mofa4j.tensor.kernels.KernelMode;
 /**
  * Starts the measuring processes of the benchmarks: a child JVM per kernel thread count (the count is fixed per
  * JVM by {@code -Dmofa4j.threads}), and the Python peer. Output lines are read back; the lines a caller wants
- * start with a tag such as {@code ROW}, the rest is kept for the error message when the child fails.
+ * start with a tag such as {@code ROW}, the rest is kept for the error message when the child fails. The reliability
+ * tests use {@link #javaCommand} too, to kill and interrupt training runs.
  */
-final class ChildProcess {
+public final class ChildProcess {
     /** The heap every measuring child JVM gets, so that runs are comparable across machines. */
     static final String CHILD_HEAP = "-Xmx2g";
 
@@ -27,7 +28,7 @@ final class ChildProcess {
      * {@code java ... -Dmofa4j.threads=threads -cp <this class path> main args...}: the same java binary and class
      * path as this JVM, the Vector API module, a fixed heap, and this JVM's {@code -Dmofa4j.kernels} if set.
      */
-    static List<String> javaCommand(int threads, Class<?> main, List<String> args) {
+    public static List<String> javaCommand(int threads, Class<?> main, List<String> args) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-Xss4m",
                 CHILD_HEAP, "-D" + KernelMode.THREADS_PROPERTY + "=" + threads));

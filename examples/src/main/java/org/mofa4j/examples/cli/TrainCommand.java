@@ -2,6 +2,7 @@ package org.mofa4j.examples.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.mofa4j.autograd.AnomalyMode;
 import org.mofa4j.nn.Gpt;
 import org.mofa4j.nn.GptConfig;
 import org.mofa4j.nn.Lora;
@@ -13,6 +14,7 @@ import org.mofa4j.nn.data.CharTokenizer;
 import org.mofa4j.nn.data.TextDataset;
 import org.mofa4j.nn.data.Tokenizer;
 import org.mofa4j.nn.train.MetricsLog;
+import org.mofa4j.nn.train.NonFiniteLossException;
 import org.mofa4j.nn.train.TrainConfig;
 import org.mofa4j.nn.train.Trainer;
 import org.mofa4j.nn.train.TrainingCheckpoint;
@@ -85,8 +87,22 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue from the newest checkpoint in --out")
     boolean resume;
 
+    @Option(names = "--detect-anomaly", description = "check every op's output and every gradient for NaN/Inf and "
+            + "stop at the first one, naming the op, its shapes, the layer and the parameter (slower)")
+    boolean detectAnomaly;
+
+    @Option(names = "--on-nonfinite", defaultValue = "stop", description = "a NaN/Inf loss or gradient: stop (keep "
+            + "the last checkpoint and exit) or skip (drop the step, count it, go on) (default: ${DEFAULT-VALUE})")
+    String onNonFinite;
+
     @Override
     public Integer call() {
+        Trainer.NonFinitePolicy policy = switch (onNonFinite) {
+            case "stop" -> Trainer.NonFinitePolicy.STOP;
+            case "skip" -> Trainer.NonFinitePolicy.SKIP;
+            default -> throw new IllegalArgumentException("--on-nonfinite must be stop or skip, got '" + onNonFinite
+                    + "'");
+        };
         Startup.announce();
         String text = data == null ? BuiltInCorpus.text() : TextDataset.readText(data);
         String source = data == null ? "built-in corpus" : data.toString();
@@ -121,15 +137,35 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf("model: %s, %,d parameters; optimizer %s%n", modelConfig, model.parameterCount(), opt.name());
 
         Trainer trainer = new Trainer(model, opt, split.train(), split.validation(), trainConfig, lr)
-                .onCheckpoint(t -> TrainingCheckpoint.save(out, t, tok, keep));
+                .onCheckpoint(t -> TrainingCheckpoint.save(out, t, tok, keep))
+                .onNonFinite(policy);
         if (resumed != null) {
             TrainingCheckpoint.restoreTraining(out, resumed.step(), trainer);
             System.out.printf("resumed from %s at step %d%n", resumed.file(), resumed.step());
         }
+        if (detectAnomaly) {
+            System.out.println("anomaly detection on: every op's output and gradient is checked for NaN/Inf");
+        }
         try (MetricsLog metrics = new MetricsLog(out.resolve("metrics.jsonl"));
-                ConsoleProgress progress = new ConsoleProgress()) {
+                ConsoleProgress progress = new ConsoleProgress();
+                StopOnSignal stop = new StopOnSignal(trainer);
+                AnomalyMode.Scope _ = AnomalyMode.enabledIf(detectAnomaly)) {
             trainer.addListener(metrics).addListener(progress);
-            trainer.run();
+            try {
+                trainer.run();
+            } catch (NonFiniteLossException e) {
+                throw new IllegalStateException(e.getMessage() + "; newest checkpoint on disk: "
+                        + describe(TrainingCheckpoint.latestModelFile(out)), e);
+            }
+            if (trainer.skippedSteps() > 0) {
+                System.out.printf("skipped %d step(s) with a NaN/Inf loss or gradient (see \"skip\" lines in %s)%n",
+                        trainer.skippedSteps(), out.resolve("metrics.jsonl"));
+            }
+            if (trainer.stoppedEarly()) {
+                System.out.printf("interrupted: stopped after step %d, checkpoint %s; continue with --resume%n",
+                        trainer.step(), describe(TrainingCheckpoint.latestModelFile(out)));
+                return StopOnSignal.EXIT_CODE;
+            }
             LossPlot.write(metrics, out.resolve("loss.png"), source);
             System.out.println("loss curves: " + out.resolve("loss.png") + ", metrics: " + out.resolve("metrics.jsonl"));
         }
@@ -142,6 +178,10 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.println();
         }
         return 0;
+    }
+
+    private static String describe(Path checkpoint) {
+        return checkpoint == null ? "none" : checkpoint.toString();
     }
 
     private TrainingCheckpoint.Loaded loadForResume(Tokenizer tok, GptConfig wanted) {

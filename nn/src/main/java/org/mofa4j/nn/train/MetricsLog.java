@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Writes one JSON object per line: {"type":"step",...} for every step and {"type":"eval",...} for every
- * evaluation. Appends, so a resumed run continues the same file. Keeps the curves in memory for plots.
+ * Writes one JSON object per line: {"type":"step",...} for every step, {"type":"eval",...} for every
+ * evaluation and {"type":"skip","step":N,"reason":"..."} for every step skipped on a NaN/Inf. Appends, so a resumed run continues the same file. Keeps the curves in memory for plots.
  */
 public final class MetricsLog implements TrainingListener, AutoCloseable {
     private final BufferedWriter out;
@@ -23,10 +23,25 @@ public final class MetricsLog implements TrainingListener, AutoCloseable {
     public MetricsLog(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
+            boolean cutShort = endsMidLine(file);
             this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
+            if (cutShort) {
+                out.newLine(); // a run killed mid-line: the resumed run's lines start on their own line
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("metrics: cannot open " + file.toAbsolutePath(), e);
+        }
+    }
+
+    private static boolean endsMidLine(Path file) throws IOException {
+        if (!Files.isRegularFile(file) || Files.size(file) == 0) {
+            return false;
+        }
+        try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file)) {
+            java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+            ch.position(ch.size() - 1).read(last);
+            return last.get(0) != '\n';
         }
     }
 
@@ -43,6 +58,12 @@ public final class MetricsLog implements TrainingListener, AutoCloseable {
         evalCurve.add(new double[] {e.step(), e.trainLoss(), e.validationLoss()});
         write(String.format(Locale.ROOT, "{\"type\":\"eval\",\"step\":%d,\"train_loss\":%s,\"val_loss\":%s}",
                 e.step(), num(e.trainLoss()), num(e.validationLoss())));
+    }
+
+    @Override
+    public void onSkippedStep(long step, String reason) {
+        write(String.format(Locale.ROOT, "{\"type\":\"skip\",\"step\":%d,\"reason\":%s}", step,
+                org.mofa4j.nn.json.Json.quote(reason)));
     }
 
     private static String num(double v) {

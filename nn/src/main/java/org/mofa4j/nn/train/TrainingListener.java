@@ -15,5 +15,8 @@ public interface TrainingListener {
 
     default void onEval(EvalStats stats) {}
 
+    /** Step {@code step} (1-based, like {@link StepStats#step()}) was skipped: {@code reason} says what was non-finite. */
+    default void onSkippedStep(long step, String reason) {}
+
     default void onEnd(long completedSteps) {}
 }
