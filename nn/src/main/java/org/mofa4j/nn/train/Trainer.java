@@ -42,6 +42,7 @@ public final class Trainer {
     private CheckpointWriter checkpointWriter;
     private long step;
     private double lastTrainLoss = Double.NaN;
+    private long peakGradientBytes;
 
     /**
      * @param baseLr the optimizer's configured learning rate, used only to report the scheduled value
@@ -158,6 +159,7 @@ public final class Trainer {
                 scaled.backward();  // fused MoFaSGD hooks, if attached, accumulate their products here
             }
         }
+        peakGradientBytes = Math.max(peakGradientBytes, heldGradientBytes());
         double gradNorm = config.clipNorm() > 0
                 ? GradClipping.clipGlobalNorm(optimizer.parameters(), config.clipNorm())
                 : Double.NaN;
@@ -175,6 +177,25 @@ public final class Trainer {
         for (TrainingListener l : listeners) {
             l.onStep(stats);
         }
+    }
+
+    /**
+     * The most gradient memory held when backward had finished, over the steps run so far: Σ bytes of the
+     * optimizer's parameters' {@code .grad} tensors. Optimizers working inside backward (LOMO, AdaLomo, fused
+     * MoFaSGD) consume each gradient as it is produced and leave few or none.
+     */
+    public long peakGradientBytes() {
+        return peakGradientBytes;
+    }
+
+    private long heldGradientBytes() {
+        long bytes = 0;
+        for (Variable p : optimizer.parameters()) {
+            if (p.grad() != null) {
+                bytes += (long) p.grad().numel() * p.grad().dtype().bytes();
+            }
+        }
+        return bytes;
     }
 
     /** True when the optimizer, or a part of it, consumes gradients inside backward (fused mode). */
