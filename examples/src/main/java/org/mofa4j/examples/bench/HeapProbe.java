@@ -5,17 +5,17 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 
 /** Heap, allocation and GC readings shared by the memory benchmarks (JMX; -1 where the JVM cannot tell). */
-final class HeapProbe {
+public final class HeapProbe {
     private HeapProbe() {}
 
     /** Heap used right after a full GC. */
-    static long liveHeapBytes() {
+    public static long liveHeapBytes() {
         System.gc();
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     /** Starts a new peak window on every heap pool. */
-    static void resetHeapPeaks() {
+    public static void resetHeapPeaks() {
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
             if (p.getType() == MemoryType.HEAP && p.isValid()) {
                 p.resetPeakUsage();
@@ -24,7 +24,7 @@ final class HeapProbe {
     }
 
     /** Sum over heap pools of their peak usage since the last {@link #resetHeapPeaks()}. */
-    static long heapPeakBytes() {
+    public static long heapPeakBytes() {
         long sum = 0;
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
             if (p.getType() == MemoryType.HEAP && p.isValid()) {
@@ -35,7 +35,7 @@ final class HeapProbe {
     }
 
     /** Bytes allocated so far by all threads, or -1. */
-    static long allocatedBytes() {
+    public static long allocatedBytes() {
         if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
                 && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled()) {
             return t.getTotalThreadAllocatedBytes();
@@ -44,13 +44,13 @@ final class HeapProbe {
     }
 
     /** Collections so far, over all collectors. */
-    static long gcCount() {
+    public static long gcCount() {
         return ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .mapToLong(g -> Math.max(0, g.getCollectionCount())).sum();
     }
 
     /** Milliseconds spent collecting so far, over all collectors. */
-    static long gcMillis() {
+    public static long gcMillis() {
         return ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .mapToLong(g -> Math.max(0, g.getCollectionTime())).sum();
     }

@@ -6,7 +6,6 @@ import org.mofa4j.autograd.AnomalyMode;
 import org.mofa4j.nn.Gpt;
 import org.mofa4j.nn.GptConfig;
 import org.mofa4j.nn.Lora;
-import org.mofa4j.nn.LoraConfig;
 import org.mofa4j.nn.data.BpeTokenizer;
 import org.mofa4j.nn.data.BuiltInCorpus;
 import org.mofa4j.nn.data.ByteTokenizer;
@@ -18,9 +17,9 @@ import org.mofa4j.nn.train.NonFiniteLossException;
 import org.mofa4j.nn.train.TrainConfig;
 import org.mofa4j.nn.train.Trainer;
 import org.mofa4j.nn.train.TrainingCheckpoint;
-import org.mofa4j.optim.Optimizers;
 import org.mofa4j.optim.StatefulOptimizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -51,22 +50,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "12") int batch;
     @Option(names = "--accumulation", defaultValue = "1") int accumulation;
 
-    @Option(names = "--optimizer", defaultValue = "adamw",
-            description = "adamw, sgd, adafactor, adalomo, lomo, mofasgd, mofasgd-reciprocal, galore or muon "
-                    + "(default: ${DEFAULT-VALUE})")
-    String optimizer;
-    @Option(names = "--rank", defaultValue = "8", description = "rank of MoFaSGD and GaLore") int rank;
-    @Option(names = "--fallback-lr", defaultValue = "1e-3",
-            description = "AdamW learning rate for the parameters MoFaSGD, GaLore and Muon do not take") double fallbackLr;
-    @Option(names = "--fused", description = "LOMO, AdaLomo, MoFaSGD: update inside backward") boolean fused;
-    @Option(names = "--beta2", defaultValue = "0.99") double beta2;
-    @Option(names = "--lora-rank", defaultValue = "0",
-            description = "> 0: freeze the model and train LoRA adapters of this rank (α = 2·rank) on every "
-                    + "attention and MLP Linear") int loraRank;
+    @Mixin
+    OptimizerOptions optimizerOptions;
     @Option(names = "--lr", defaultValue = "1e-3") double lr;
     @Option(names = "--min-lr-fraction", defaultValue = "0.1") double minLrFraction;
     @Option(names = "--warmup", defaultValue = "100") int warmup;
-    @Option(names = "--weight-decay", defaultValue = "0.1") double weightDecay;
     @Option(names = "--clip", defaultValue = "1.0", description = "global-norm clip, 0 = off") double clip;
 
     @Option(names = "--eval-every", defaultValue = "250") int evalEvery;
@@ -116,22 +104,19 @@ public final class TrainCommand implements Callable<Integer> {
         TextDataset.Split split = dataset.split();
         GptConfig modelConfig = new GptConfig(layers, heads, width, context, tok.vocabSize(), dropout);
         TrainConfig trainConfig = new TrainConfig(steps, batch, context, accumulation, Math.min(warmup, steps),
-                minLrFraction, fused ? 0 : clip, evalEvery, evalBatches, checkpointEvery == 0 ? steps : checkpointEvery, seed);
+                minLrFraction, optimizerOptions.fused ? 0 : clip, evalEvery, evalBatches,
+                checkpointEvery == 0 ? steps : checkpointEvery, seed);
         TrainingCheckpoint.Loaded resumed = resume ? loadForResume(tok, modelConfig) : null;
         Gpt model = resumed != null ? resumed.model() : new Gpt(modelConfig, seed);
-        if (loraRank > 0) {
-            if (resume) {
-                throw new IllegalArgumentException("--lora-rank with --resume is not supported yet: checkpoints of "
-                        + "adapted models hold lora.A/lora.B tensors that a plain model does not load");
-            }
-            Lora.apply(model, LoraConfig.of(loraRank), seed);
-            System.out.println(Lora.report(model));
+        if (optimizerOptions.loraRank > 0 && resume) {
+            throw new IllegalArgumentException("--lora-rank with --resume is not supported yet: checkpoints of "
+                    + "adapted models hold lora.A/lora.B tensors that a plain model does not load");
         }
-        StatefulOptimizer opt = Optimizers.create(
-                new Optimizers.Spec(optimizer, lr, weightDecay, beta2, rank, fallbackLr, fused), model.trainableParameters());
+        optimizerOptions.applyLora(model, seed);
+        StatefulOptimizer opt = optimizerOptions.create(model, lr);
         System.out.printf("data: %s, %,d tokens (%s tokenizer, vocab %d); train %,d, validation %,d%n", source,
                 dataset.tokens().size(), tok.kind(), tok.vocabSize(), split.train().size(), split.validation().size());
-        if (fused && clip > 0) {
+        if (optimizerOptions.fused && clip > 0) {
             System.out.println("note: --fused consumes gradients inside backward, so global-norm clipping is off");
         }
         System.out.printf("model: %s, %,d parameters; optimizer %s%n", modelConfig, model.parameterCount(), opt.name());
@@ -171,7 +156,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (sampleTokens > 0) {
             System.out.println("--- sample ---");
-            if (loraRank > 0) {
+            if (optimizerOptions.loraRank > 0) {
                 Lora.merge(model); // the KV-cache decoder reads plain weights
             }
             SampleCommand.sample(model, tok, "", sampleTokens, 0.8, 0, seed, true);

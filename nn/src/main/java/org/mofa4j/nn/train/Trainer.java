@@ -46,6 +46,7 @@ public final class Trainer {
     private boolean stoppedEarly;
     private long step;
     private double lastTrainLoss = Double.NaN;
+    private long peakGradientBytes;
 
     /**
      * @param baseLr the optimizer's configured learning rate, used only to report the scheduled value
@@ -209,6 +210,7 @@ public final class Trainer {
                 scaled.backward();  // fused MoFaSGD hooks, if attached, accumulate their products here
             }
         }
+        peakGradientBytes = Math.max(peakGradientBytes, heldGradientBytes());
         double gradNorm = Double.NaN; // reported as "not measured" when neither clipping nor skipping needs it
         boolean measured = false;
         if (config.clipNorm() > 0) {
@@ -255,6 +257,25 @@ public final class Trainer {
         for (TrainingListener l : listeners) {
             l.onSkippedStep(step + 1, reason);
         }
+    }
+
+    /**
+     * The most gradient memory held when backward had finished, over the steps run so far: Σ bytes of the
+     * optimizer's parameters' {@code .grad} tensors. Optimizers working inside backward (LOMO, AdaLomo, fused
+     * MoFaSGD) consume each gradient as it is produced and leave few or none.
+     */
+    public long peakGradientBytes() {
+        return peakGradientBytes;
+    }
+
+    private long heldGradientBytes() {
+        long bytes = 0;
+        for (Variable p : optimizer.parameters()) {
+            if (p.grad() != null) {
+                bytes += (long) p.grad().numel() * p.grad().dtype().bytes();
+            }
+        }
+        return bytes;
     }
 
     /** True when the optimizer, or a part of it, consumes gradients inside backward (fused mode). */
