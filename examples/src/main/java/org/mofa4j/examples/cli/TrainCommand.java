@@ -12,6 +12,7 @@ import org.mofa4j.nn.data.ByteTokenizer;
 import org.mofa4j.nn.data.CharTokenizer;
 import org.mofa4j.nn.data.TextDataset;
 import org.mofa4j.nn.data.Tokenizer;
+import org.mofa4j.nn.train.InspectionLog;
 import org.mofa4j.nn.train.MetricsLog;
 import org.mofa4j.nn.train.TrainConfig;
 import org.mofa4j.nn.train.Trainer;
@@ -85,6 +86,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue from the newest checkpoint in --out")
     boolean resume;
 
+    @Option(names = "--inspect-every", defaultValue = "0", paramLabel = "N",
+            description = "> 0: record MoFaSGD / GaLore / AdaLomo diagnostics every N steps into --out/"
+                    + InspectionLog.FILE_NAME + " (then: mofa4j inspect --out dir); 0 = off, no cost")
+    int inspectEvery;
+
     @Override
     public Integer call() {
         Startup.announce();
@@ -126,12 +132,27 @@ public final class TrainCommand implements Callable<Integer> {
             TrainingCheckpoint.restoreTraining(out, resumed.step(), trainer);
             System.out.printf("resumed from %s at step %d%n", resumed.file(), resumed.step());
         }
+        if (inspectEvery < 0) {
+            throw new IllegalArgumentException("--inspect-every must be ≥ 0 (0 = off), got " + inspectEvery);
+        }
         try (MetricsLog metrics = new MetricsLog(out.resolve("metrics.jsonl"));
+                InspectionLog inspection = inspectEvery > 0
+                        ? new InspectionLog(out.resolve(InspectionLog.FILE_NAME), opt, inspectEvery) : null;
                 ConsoleProgress progress = new ConsoleProgress()) {
-            trainer.addListener(metrics).addListener(progress);
+            trainer.addListener(metrics);
+            if (inspection != null) {
+                trainer.addListener(inspection);
+            }
+            trainer.addListener(progress);
             trainer.run();
             LossPlot.write(metrics, out.resolve("loss.png"), source);
             System.out.println("loss curves: " + out.resolve("loss.png") + ", metrics: " + out.resolve("metrics.jsonl"));
+            if (inspection != null) {
+                System.out.printf("diagnostics: %s (%d records, %.0f ms of %.0f ms training); report: "
+                        + "./mofa4j inspect %s%n", out.resolve(InspectionLog.FILE_NAME),
+                        inspection.recorder().recordCount(), inspection.recorder().nanosSpent() / 1e6,
+                        inspection.trainMillis(), out);
+            }
         }
         if (sampleTokens > 0) {
             System.out.println("--- sample ---");
