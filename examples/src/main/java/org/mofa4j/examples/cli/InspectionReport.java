@@ -126,7 +126,7 @@ final class InspectionReport {
         grid(byParam, (name, recs) -> ReportCharts.pngDataUri(title(name, recs), "relative error", List.of(
                 line("low-rank vs full", recs, r -> num(r, "err_lowrank"), BLUE, false),
                 line("best rank-r vs full", recs, r -> num(r, "err_best_rank_r"), ORANGE, true)),
-                SMALL_W, SMALL_H, true, 0));
+                SMALL_W, SMALL_H, false, 0));
         summaryTable(byParam);
         html.append("<h2>Singular values S of the factors</h2>\n");
         grid(byParam, (name, recs) -> {
@@ -150,7 +150,7 @@ final class InspectionReport {
                 + "span(U) before and after a step (blue) and the same for V (red).</p>\n");
         grid(byParam, (name, recs) -> ReportCharts.pngDataUri(title(name, recs), "degrees", List.of(
                 line("U", recs, r -> max(r, "angles_u_deg"), BLUE, false),
-                line("V", recs, r -> max(r, "angles_v_deg"), RED, true)), SMALL_W, SMALL_H, true, 0));
+                line("V", recs, r -> max(r, "angles_v_deg"), RED, true)), SMALL_W, SMALL_H, false, 0));
     }
 
     private String verdict(Map<String, List<Map<String, Object>>> byParam) {
@@ -213,12 +213,12 @@ final class InspectionReport {
                 List.of(line("in use", due.getOrDefault(name, List.of()), r -> num(r, "captured_fraction"), BLUE,
                         false),
                         line("at refresh", refresh.getOrDefault(name, List.of()), r -> num(r, "captured_fraction"),
-                                ORANGE, true)), SMALL_W, SMALL_H, true, 0));
+                                ORANGE, true)), SMALL_W, SMALL_H, false, 0));
         html.append("<h2>GaLore: subspace change at each refresh</h2>\n<p class=\"note\">Largest principal angle "
                 + "(degrees) between the old and the new projector.</p>\n");
         grid(refresh, (name, recs) -> ReportCharts.pngDataUri(title(name, recs), "degrees", List.of(
                 line("U", recs, r -> max(r, "angles_u_deg"), BLUE, false),
-                line("V", recs, r -> max(r, "angles_v_deg"), RED, true)), SMALL_W, SMALL_H, true, 0));
+                line("V", recs, r -> max(r, "angles_v_deg"), RED, true)), SMALL_W, SMALL_H, false, 0));
         html.append("<h2>GaLore summary</h2>\n<table><tr><th>parameter</th><th>shape</th><th>r</th>")
                 .append("<th>refreshes</th><th>mean angle change (°)</th><th>captured at refresh (mean)</th>")
                 .append("<th>captured in use (mean)</th><th>effective lr (mean)</th></tr>\n");
@@ -245,7 +245,7 @@ final class InspectionReport {
                 + "normalisation is active.</p>\n");
         grid(byParam, (name, recs) -> ReportCharts.pngDataUri(title(name, recs), "RMS", List.of(
                 line("RMS(u)", recs, r -> num(r, "rms_u"), BLUE, false),
-                line("RMS(û)", recs, r -> num(r, "rms_u_hat"), ORANGE, true)), SMALL_W, SMALL_H, true, 0));
+                line("RMS(û)", recs, r -> num(r, "rms_u_hat"), ORANGE, true)), SMALL_W, SMALL_H, false, 0));
         html.append("<h2>AdaLomo summary</h2>\n<table><tr><th>parameter</th><th>shape</th><th>RMS(u) mean</th>")
                 .append("<th>RMS(u) max</th><th>steps normalised</th><th>α mean</th><th>‖ΔW‖/‖W‖ mean</th></tr>\n");
         for (Map.Entry<String, List<Map<String, Object>>> e : byParam.entrySet()) {
