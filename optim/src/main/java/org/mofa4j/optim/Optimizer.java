@@ -35,6 +35,7 @@ public abstract class Optimizer<C> implements StatefulOptimizer {
     private double lrScale = 1.0;
     private NonFiniteGradPolicy nonFiniteGradPolicy = NonFiniteGradPolicy.THROW;
     private long skippedSteps;
+    private Inspection inspection;
 
     /** What {@link #step()} does when a gradient holds NaN or ±Inf. Either way no parameter is modified. */
     public enum NonFiniteGradPolicy {
@@ -104,6 +105,17 @@ public abstract class Optimizer<C> implements StatefulOptimizer {
             s.paramShape = k.shape();
             return s;
         });
+    }
+
+    /** Sets or clears (null) the diagnostics hook; optimizers without diagnostics never call it. */
+    @Override
+    public void setInspection(Inspection inspection) {
+        this.inspection = inspection;
+    }
+
+    /** The diagnostics hook, or null when inspection is off (the default). */
+    protected final Inspection inspection() {
+        return inspection;
     }
 
     public void setNonFiniteGradPolicy(NonFiniteGradPolicy policy) {

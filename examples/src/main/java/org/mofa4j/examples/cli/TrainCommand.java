@@ -12,6 +12,7 @@ import org.mofa4j.nn.data.ByteTokenizer;
 import org.mofa4j.nn.data.CharTokenizer;
 import org.mofa4j.nn.data.TextDataset;
 import org.mofa4j.nn.data.Tokenizer;
+import org.mofa4j.nn.train.InspectionLog;
 import org.mofa4j.nn.train.MetricsLog;
 import org.mofa4j.nn.train.NonFiniteLossException;
 import org.mofa4j.nn.train.TrainConfig;
@@ -83,6 +84,11 @@ public final class TrainCommand implements Callable<Integer> {
             + "the last checkpoint and exit) or skip (drop the step, count it, go on) (default: ${DEFAULT-VALUE})")
     String onNonFinite;
 
+    @Option(names = "--inspect-every", defaultValue = "0", paramLabel = "N",
+            description = "> 0: record MoFaSGD / GaLore / AdaLomo diagnostics every N steps into --out/"
+                    + InspectionLog.FILE_NAME + " (then: mofa4j inspect --out dir); 0 = off, no cost")
+    int inspectEvery;
+
     @Override
     public Integer call() {
         Trainer.NonFinitePolicy policy = switch (onNonFinite) {
@@ -131,11 +137,20 @@ public final class TrainCommand implements Callable<Integer> {
         if (detectAnomaly) {
             System.out.println("anomaly detection on: every op's output and gradient is checked for NaN/Inf");
         }
+        if (inspectEvery < 0) {
+            throw new IllegalArgumentException("--inspect-every must be ≥ 0 (0 = off), got " + inspectEvery);
+        }
         try (MetricsLog metrics = new MetricsLog(out.resolve("metrics.jsonl"));
+                InspectionLog inspection = inspectEvery > 0
+                        ? new InspectionLog(out.resolve(InspectionLog.FILE_NAME), opt, inspectEvery) : null;
                 ConsoleProgress progress = new ConsoleProgress();
                 StopOnSignal stop = new StopOnSignal(trainer);
                 AnomalyMode.Scope _ = AnomalyMode.enabledIf(detectAnomaly)) {
-            trainer.addListener(metrics).addListener(progress);
+            trainer.addListener(metrics);
+            if (inspection != null) {
+                trainer.addListener(inspection);
+            }
+            trainer.addListener(progress);
             try {
                 trainer.run();
             } catch (NonFiniteLossException e) {
@@ -153,6 +168,12 @@ public final class TrainCommand implements Callable<Integer> {
             }
             LossPlot.write(metrics, out.resolve("loss.png"), source);
             System.out.println("loss curves: " + out.resolve("loss.png") + ", metrics: " + out.resolve("metrics.jsonl"));
+            if (inspection != null) {
+                System.out.printf("diagnostics: %s (%d records, %.0f ms of %.0f ms training); report: "
+                        + "./mofa4j inspect %s%n", out.resolve(InspectionLog.FILE_NAME),
+                        inspection.recorder().recordCount(), inspection.recorder().nanosSpent() / 1e6,
+                        inspection.trainMillis(), out);
+            }
         }
         if (sampleTokens > 0) {
             System.out.println("--- sample ---");
