@@ -2,7 +2,9 @@ package org.mofa4j.tensor;
 
 import org.mofa4j.tensor.kernels.Gemm;
 import org.mofa4j.tensor.kernels.KernelMode;
-import org.mofa4j.tensor.kernels.Parallel;
+import org.mofa4j.tensor.backend.Backend;
+import org.mofa4j.tensor.backend.Backends;
+import org.mofa4j.tensor.backend.GemmBatch;
 
 /**
  * 2-D and batched matrix products over strided views, on top of {@link Gemm}.
@@ -10,13 +12,11 @@ import org.mofa4j.tensor.kernels.Parallel;
  * <p>a: [..., m, k], b: [..., k, n] → [..., m, n]; the batch dimensions broadcast (NumPy rules). A 1-D a is
  * a row vector [1, k] and a 1-D b a column [k, 1]; the added dimension is removed from the result. Each
  * matrix is handed to the kernel as (offset, rowStride, colStride), so transposed and sliced operands are
- * read in place. Many small products (attention heads) run in parallel over the batch, one thread each;
- * large ones run one after another with a multithreaded kernel. The result is the same either way.
+ * read in place. fp32 products go to {@link Backends#active()} as one {@link GemmBatch} (the CPU backend runs
+ * many small products, e.g. attention heads, in parallel over the batch, and large ones one after another with a
+ * multithreaded kernel; the result is the same either way); float64 products always run on the host.
  */
 final class MatmulOps {
-    /** Below this many multiply-adds per matrix, parallelise over the batch instead of inside the kernel. */
-    private static final long SMALL_PRODUCT = 1L << 21;
-
     private MatmulOps() {}
 
     static Tensor matmul(Tensor a, Tensor b) {
@@ -114,12 +114,8 @@ final class MatmulOps {
         int[] sa = batchStrides(a, batch);
         int[] sb = batchStrides(b, batch);
         int[] so = batchStrides(out, batch);
-        int aRs = a.strides[a.rank() - 2], aCs = a.strides[a.rank() - 1];
-        int bRs = b.strides[b.rank() - 2], bCs = b.strides[b.rank() - 1];
-        int oRs = out.strides[out.rank() - 2], oCs = out.strides[out.rank() - 1];
-        int threads = KernelMode.threads();
-        boolean perBatch = batches > 1 && threads > 1 && (long) m * n * k < SMALL_PRODUCT;
-        java.util.function.IntConsumer one = bi -> {
+        int[] aOff = new int[batches], bOff = new int[batches], oOff = new int[batches];
+        for (int bi = 0; bi < batches; bi++) {
             int oa = a.offset, ob = b.offset, oo = out.offset;
             int rem = bi;
             for (int d = batch.length - 1; d >= 0; d--) {
@@ -129,19 +125,27 @@ final class MatmulOps {
                 ob += idx * sb[d];
                 oo += idx * so[d];
             }
-            int t = perBatch ? 1 : threads;
-            if (a.f != null) {
-                Gemm.sgemm(m, n, k, a.f, oa, aRs, aCs, b.f, ob, bRs, bCs, out.f, oo, oRs, oCs, accumulate, t);
-            } else {
-                Gemm.dgemm(m, n, k, a.d, oa, aRs, aCs, b.d, ob, bRs, bCs, out.d, oo, oRs, oCs, accumulate, t);
-            }
-        };
-        if (perBatch) {
-            Parallel.forRange(batches, threads, one);
-        } else {
-            for (int bi = 0; bi < batches; bi++) {
-                one.accept(bi);
-            }
+            aOff[bi] = oa;
+            bOff[bi] = ob;
+            oOff[bi] = oo;
         }
+        int aRs = a.strides[a.rank() - 2], aCs = a.strides[a.rank() - 1];
+        int bRs = b.strides[b.rank() - 2], bCs = b.strides[b.rank() - 1];
+        int oRs = out.strides[out.rank() - 2], oCs = out.strides[out.rank() - 1];
+        if (a.f == null) {
+            for (int bi = 0; bi < batches; bi++) {
+                Gemm.dgemm(m, n, k, a.d, aOff[bi], aRs, aCs, b.d, bOff[bi], bRs, bCs, out.d, oOff[bi], oRs, oCs,
+                        accumulate, KernelMode.threads());
+            }
+            return;
+        }
+        GemmBatch call = new GemmBatch(batches, m, n, k, a.f, aOff, aRs, aCs, b.f, bOff, bRs, bCs,
+                out.f, oOff, oRs, oCs, accumulate);
+        Backend backend = Backends.active();
+        if (!backend.accepts(batches, m, n, k)) {
+            backend = Backends.cpu(); // the backend's own size policy (e.g. tiny products); logged below
+        }
+        backend.sgemm(call);
+        Backends.logDevice("sgemm", call.shape(), backend);
     }
 }

@@ -1,0 +1,138 @@
+package org.mofa4j.gpu.tornado;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.mofa4j.tensor.backend.Backend;
+import org.mofa4j.tensor.backend.BackendUnavailableException;
+import org.mofa4j.tensor.backend.GemmBatch;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+
+/**
+ * The {@code gpu} device through TornadoVM: the tensor engine's fp32 products ({@link GemmBatch}) run as
+ * {@link GemmKernel} on TornadoVM's default device.
+ *
+ * <p>Each call copies the three host arrays the views address into device-visible {@link FloatArray}s, uploads
+ * them, runs one launch for the whole batch and copies C back; {@link #bytesMoved()} counts every byte of it. A task
+ * graph and execution plan is built once per (|a|, |b|, |c|, batches) and reused (a training step repeats the same
+ * few shapes). This path is <b>not</b> device-resident: the tensor engine's arrays live on the host, so operands
+ * move at each call; {@link DeviceMoFaSgd} and {@link DeviceAdamW} are the resident paths.
+ *
+ * <p>{@code -Dmofa4j.gpu.minMacs=N} (default 1): products with fewer multiply-adds stay on the CPU (logged per call
+ * with {@code -Dmofa4j.log.device=true}).
+ */
+public final class TornadoBackend implements Backend {
+    private static final int MAX_PLANS = 64;
+
+    private final TornadoDevice device;
+    private final String description;
+    private final long minMacs = Long.getLong("mofa4j.gpu.minMacs", 1L);
+    private final AtomicLong moved = new AtomicLong();
+    private final Map<String, Plan> plans = new LinkedHashMap<>(16, 0.75f, true);
+
+    private TornadoBackend(TornadoDevice device) {
+        this.device = device;
+        this.description = "TornadoVM " + device.getTornadoVMBackend() + ": " + device.getDeviceName() + " ("
+                + device.getPlatformName() + ")";
+    }
+
+    /**
+     * Starts TornadoVM and picks its default device.
+     *
+     * @throws BackendUnavailableException when the JVM was started without TornadoVM's runtime (no
+     *                                     {@code @tornado-argfile}) or the runtime finds no device
+     */
+    public static TornadoBackend open() {
+        return new TornadoBackend(TornadoRuntime.defaultDevice());
+    }
+
+    @Override
+    public String device() {
+        return "gpu";
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public boolean accepts(int batches, int m, int n, int k) {
+        return (long) batches * m * n * k >= minMacs;
+    }
+
+    @Override
+    public synchronized void sgemm(GemmBatch g) {
+        if (g.batches() == 0 || g.m() == 0 || g.n() == 0) {
+            return;
+        }
+        Plan p = plan(g.a().length, g.b().length, g.c().length, g.batches());
+        copyIn(g.a(), p.a);
+        copyIn(g.b(), p.b);
+        copyIn(g.c(), p.c);
+        p.gemm.set(g.batches(), g.m(), g.n(), g.k(), g.aOff(), g.aRs(), g.aCs(), g.bOff(), g.bRs(), g.bCs(),
+                g.cOff(), g.cRs(), g.cCs(), g.accumulate());
+        p.plan.withGridScheduler(p.scheduler).execute();
+        MemorySegment.copy(p.c.getSegment(), ValueLayout.JAVA_FLOAT, 0, g.c(), 0, g.c().length);
+        moved.addAndGet(4L * (g.a().length + g.b().length + 2L * g.c().length) + p.gemm.parameterBytes());
+    }
+
+    @Override
+    public long bytesMoved() {
+        return moved.get();
+    }
+
+    private static void copyIn(float[] src, FloatArray dst) {
+        MemorySegment.copy(src, 0, dst.getSegment(), ValueLayout.JAVA_FLOAT, 0, src.length);
+    }
+
+    private Plan plan(int la, int lb, int lc, int batches) {
+        String key = la + "," + lb + "," + lc + "," + batches;
+        Plan p = plans.get(key);
+        if (p == null) {
+            if (plans.size() >= MAX_PLANS) {
+                var eldest = plans.entrySet().iterator().next();
+                eldest.getValue().close();
+                plans.remove(eldest.getKey());
+            }
+            p = new Plan("mm" + Math.abs(key.hashCode()), la, lb, lc, batches, device);
+            plans.put(key, p);
+        }
+        return p;
+    }
+
+    /** One graph: upload a, b, c, dims, offsets; run the tiled GEMM; download c. */
+    private static final class Plan {
+        final FloatArray a;
+        final FloatArray b;
+        final FloatArray c;
+        final GemmLaunch gemm;
+        final GridScheduler scheduler = new GridScheduler();
+        final TornadoExecutionPlan plan;
+
+        Plan(String name, int la, int lb, int lc, int batches, TornadoDevice device) {
+            a = new FloatArray(la);
+            b = new FloatArray(lb);
+            c = new FloatArray(lc);
+            TaskGraph graph = new TaskGraph(name).transferToDevice(DataTransferMode.EVERY_EXECUTION, a, b, c);
+            gemm = new GemmLaunch(graph, name, "sgemm", a, b, c, batches, scheduler);
+            graph.transferToHost(DataTransferMode.EVERY_EXECUTION, c);
+            plan = new TornadoExecutionPlan(graph.snapshot()).withDevice(device);
+        }
+
+        void close() {
+            try {
+                plan.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing a TornadoVM plan failed", e);
+            }
+        }
+    }
+}
