@@ -50,6 +50,10 @@ public abstract class Optimizer<C> implements StatefulOptimizer {
         this.groups = List.copyOf(groups);
         Set<String> names = new HashSet<>();
         IdentityHashMap<Variable, Boolean> seen = new IdentityHashMap<>();
+        if (this.groups.stream().allMatch(g -> g.params().isEmpty())) {
+            throw new IllegalArgumentException(name + ": params is empty; an optimizer needs at least one parameter "
+                    + "(are they all frozen?)");
+        }
         for (ParamGroup<C> g : this.groups) {
             for (Variable p : g.params()) {
                 if (p.name() == null || !names.add(p.name())) {

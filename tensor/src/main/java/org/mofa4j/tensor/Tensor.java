@@ -329,7 +329,7 @@ public final class Tensor {
     private int position(String op, int[] index) {
         if (index.length != shape.length) {
             throw new ShapeException(op + ": " + index.length + " indices for a tensor of shape "
-                    + Shapes.str(shape));
+                    + Shapes.str(shape) + "; expected one index per axis (" + shape.length + ")");
         }
         int p = offset;
         for (int i = 0; i < index.length; i++) {
@@ -535,8 +535,9 @@ public final class Tensor {
     public Tensor narrow(int axis, int start, int length) {
         int a = Shapes.axis("narrow", axis, shape.length);
         if (start < 0 || length < 0 || start + length > shape[a]) {
-            throw new ShapeException("narrow: range [" + start + ", " + (start + length) + ") out of bounds for axis "
-                    + axis + " of size " + shape[a] + " (shape " + Shapes.str(shape) + ")");
+            throw new ShapeException("narrow: start " + start + " and length " + length + " select [" + start + ", "
+                    + (start + length) + "), out of bounds for axis " + axis + " of size " + shape[a] + " (shape "
+                    + Shapes.str(shape) + "); need start ≥ 0, length ≥ 0 and start + length ≤ " + shape[a]);
         }
         int[] s = shape.clone();
         s[a] = length;
