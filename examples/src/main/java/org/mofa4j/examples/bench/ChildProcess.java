@@ -29,9 +29,14 @@ public final class ChildProcess {
      * path as this JVM, the Vector API module, a fixed heap, and this JVM's {@code -Dmofa4j.kernels} if set.
      */
     public static List<String> javaCommand(int threads, Class<?> main, List<String> args) {
+        return javaCommand(threads, CHILD_HEAP, main, args);
+    }
+
+    /** {@link #javaCommand(int, Class, List)} with another heap flag, e.g. {@code -Xmx8g} for a 124M-parameter model. */
+    public static List<String> javaCommand(int threads, String heapFlag, Class<?> main, List<String> args) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-Xss4m",
-                CHILD_HEAP, "-D" + KernelMode.THREADS_PROPERTY + "=" + threads));
+                heapFlag, "-D" + KernelMode.THREADS_PROPERTY + "=" + threads));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("-D" + KernelMode.MODE_PROPERTY + "=")) {
                 cmd.add(a);

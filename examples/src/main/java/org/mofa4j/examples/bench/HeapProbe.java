@@ -1,8 +1,17 @@
 package org.mofa4j.examples.bench;
 
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.management.ListenerNotFoundException;
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
+import javax.management.openmbean.CompositeData;
 
 /** Heap, allocation and GC readings shared by the memory benchmarks (JMX; -1 where the JVM cannot tell). */
 public final class HeapProbe {
@@ -53,5 +62,64 @@ public final class HeapProbe {
     public static long gcMillis() {
         return ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .mapToLong(g -> Math.max(0, g.getCollectionTime())).sum();
+    }
+
+    /**
+     * The largest heap in use right after any garbage collection while it is open (young and full collections
+     * alike): a lower bound of the peak live set that, unlike {@link #heapPeakBytes()}, does not count garbage
+     * awaiting collection, so it does not grow with {@code -Xmx}. Reads 0 until a collection has run.
+     */
+    public static final class AfterGcPeak implements AutoCloseable {
+        private final AtomicLong peak = new AtomicLong();
+        private final List<NotificationEmitter> emitters = new ArrayList<>();
+        private final NotificationListener listener = (notification, handback) -> {
+            if (com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION
+                    .equals(notification.getType())) {
+                var info = com.sun.management.GarbageCollectionNotificationInfo.from(
+                        (CompositeData) notification.getUserData());
+                long used = 0;
+                for (java.util.Map.Entry<String, MemoryUsage> e : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+                    if (isHeapPool(e.getKey())) {
+                        used += e.getValue().getUsed();
+                    }
+                }
+                peak.accumulateAndGet(used, Math::max);
+            }
+        };
+
+        /** Starts listening to every collector. */
+        public AfterGcPeak() {
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                if (gc instanceof NotificationEmitter e) {
+                    e.addNotificationListener(listener, null, null);
+                    emitters.add(e);
+                }
+            }
+        }
+
+        /** The largest heap used after a collection so far, in bytes. */
+        public long bytes() {
+            return peak.get();
+        }
+
+        @Override
+        public void close() {
+            for (NotificationEmitter e : emitters) {
+                try {
+                    e.removeNotificationListener(listener);
+                } catch (ListenerNotFoundException ignored) {
+                    // already removed
+                }
+            }
+        }
+
+        private static boolean isHeapPool(String name) {
+            for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (p.getName().equals(name)) {
+                    return p.getType() == MemoryType.HEAP;
+                }
+            }
+            return false;
+        }
     }
 }
