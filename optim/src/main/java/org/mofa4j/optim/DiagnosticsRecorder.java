@@ -99,11 +99,10 @@ public final class DiagnosticsRecorder implements Inspection {
     @Override
     public void onMoFaSgdStep(MoFaSgdStep s) {
         long t0 = System.nanoTime();
-        DMatrixRMaj g = LowRankMomentum.toMatrix(s.grad());
         DMatrixRMaj shadow = shadows.computeIfAbsent(s.name(), k -> dense(s.before()));
-        CommonOps_DDRM.scale(s.beta(), shadow);
-        CommonOps_DDRM.addEquals(shadow, g); // M̃ ← β·M̃ + G
+        decayAndAdd(shadow, s.beta(), s.grad()); // M̃ ← β·M̃ + G, no temporary
         if (s.due()) {
+            DMatrixRMaj g = LowRankMomentum.toMatrix(s.grad());
             Map<String, Object> rec = header("mofasgd", s.name(), s.step(), g);
             int r = s.after().s().numel();
             rec.put("rank", r);
@@ -129,6 +128,25 @@ public final class DiagnosticsRecorder implements Inspection {
             emit(rec);
         }
         nanos += System.nanoTime() - t0;
+    }
+
+    /** x ← β·x + g for a contiguous F32 or F64 tensor g of x's shape. Modifies: x. */
+    private static void decayAndAdd(DMatrixRMaj x, double beta, Tensor grad) {
+        Tensor g = grad.contiguous();
+        double[] xd = x.data;
+        int n = x.getNumElements();
+        int off = g.offset();
+        if (g.dtype() == org.mofa4j.tensor.DType.F32) {
+            float[] gd = g.data();
+            for (int i = 0; i < n; i++) {
+                xd[i] = beta * xd[i] + gd[off + i];
+            }
+        } else {
+            double[] gd = g.dataF64();
+            for (int i = 0; i < n; i++) {
+                xd[i] = beta * xd[i] + gd[off + i];
+            }
+        }
     }
 
     /** ‖P_T(G)‖_F = √(‖UᵀG‖² + ‖GV‖² − ‖UᵀGV‖²) from G·V and Gᵀ·U. */

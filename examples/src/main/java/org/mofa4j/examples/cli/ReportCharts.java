@@ -40,6 +40,7 @@ final class ReportCharts {
         st.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
         st.setChartBackgroundColor(Color.WHITE);
         st.setChartPadding(4);
+        st.setXAxisMin(0.0); // steps start at 1; a 0 origin gives round tick labels
         if (!Double.isNaN(yMin)) {
             chart.getStyler().setYAxisMin(yMin);
         }
