@@ -18,6 +18,8 @@ import org.mofa4j.nn.train.Trainer;
 import org.mofa4j.nn.train.TrainingCheckpoint;
 import org.mofa4j.optim.Optimizers;
 import org.mofa4j.optim.StatefulOptimizer;
+import org.mofa4j.tensor.backend.Backend;
+import org.mofa4j.tensor.backend.Backends;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -85,9 +87,18 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue from the newest checkpoint in --out")
     boolean resume;
 
+    @Option(names = "--device", defaultValue = "cpu",
+            description = "cpu or gpu (TornadoVM: needs the -Ptornado build and java @$TORNADOVM_HOME/tornado-argfile;"
+                    + " fails naming what is missing, never falls back). -Dmofa4j.log.device=true logs each call's "
+                    + "device (default: ${DEFAULT-VALUE})")
+    String device;
+
     @Override
     public Integer call() {
         Startup.announce();
+        Backend backend = Backends.open(device);
+        Backends.use(backend);
+        System.out.println("device: " + backend.device() + " (" + backend.description() + ")");
         String text = data == null ? BuiltInCorpus.text() : TextDataset.readText(data);
         String source = data == null ? "built-in corpus" : data.toString();
         Tokenizer tok = switch (tokenizer) {
@@ -132,6 +143,10 @@ public final class TrainCommand implements Callable<Integer> {
             trainer.run();
             LossPlot.write(metrics, out.resolve("loss.png"), source);
             System.out.println("loss curves: " + out.resolve("loss.png") + ", metrics: " + out.resolve("metrics.jsonl"));
+        }
+        if (backend != Backends.cpu()) {
+            System.out.printf("device %s: %,d bytes moved between host and device%n", backend.device(),
+                    backend.bytesMoved());
         }
         if (sampleTokens > 0) {
             System.out.println("--- sample ---");
