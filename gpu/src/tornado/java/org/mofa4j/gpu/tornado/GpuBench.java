@@ -29,6 +29,9 @@ import org.mofa4j.tensor.kernels.Gemm;
 public final class GpuBench {
     private record Row(String what, double cpu, double device, String unit) {}
 
+    /** Longest device matmul run (warm-up + timed) the benchmark starts, in seconds. */
+    private static final double DEVICE_LIMIT_S = 150;
+
     private GpuBench() {}
 
     public static void main(String[] args) throws Exception {
@@ -40,8 +43,13 @@ public final class GpuBench {
         int[][] shapes = quick ? new int[][] {{1024, 1024, 1024}, {512, 2304, 768}}
                 : new int[][] {{1024, 1024, 1024}, {4096, 4096, 4096}, {512, 2304, 768}, {512, 3072, 768},
                         {512, 768, 3072}, {512, 50257, 768}};
+        double deviceRate = Double.NaN; // GFLOP/s of the first (1024³) device run, to skip hopeless sizes
         for (int[] s : shapes) {
-            rows.add(matmul(gpu, s[0], s[1], s[2]));
+            Row r = matmul(gpu, s[0], s[1], s[2], deviceRate);
+            rows.add(r);
+            if (Double.isNaN(deviceRate)) {
+                deviceRate = r.device;
+            }
         }
         rows.add(mofaSgd(768, 3072, 8, quick ? 2 : 4));
         rows.add(training(gpu, "tiny GPT L2 d64 h2 T32 B8", new int[] {2, 2, 64, 32}, 8, quick ? 2 : 4));
@@ -54,8 +62,9 @@ public final class GpuBench {
         for (Row r : rows) {
             System.out.printf(Locale.ROOT, "%-44s %12.3f %12.3f %10.3f  %s%n", r.what, r.cpu, r.device,
                     r.device / r.cpu, r.unit);
-            json.append(String.format(Locale.ROOT, ",\"%s\":{\"cpu\":%.4f,\"device\":%.4f,\"unit\":\"%s\"}",
-                    r.what.replace("\"", "'"), r.cpu, r.device, r.unit));
+            json.append(String.format(Locale.ROOT, ",\"%s\":{\"cpu\":%.4f,\"device\":%s,\"unit\":\"%s\"}",
+                    r.what.replace("\"", "'"), r.cpu, Double.isNaN(r.device) ? "null"
+                            : String.format(Locale.ROOT, "%.4f", r.device), r.unit));
         }
         System.out.println(json.append('}'));
         System.exit(0);
@@ -72,13 +81,21 @@ public final class GpuBench {
         return bestNs / 1e9;
     }
 
-    private static Row matmul(TornadoBackend gpu, int m, int n, int k) {
+    /** Runs the device only when it would take under {@link #DEVICE_LIMIT_S} at {@code deviceRate} GFLOP/s. */
+    private static Row matmul(TornadoBackend gpu, int m, int n, int k, double deviceRate) {
         Random rnd = new Random(1);
         Tensor a = random(rnd, m, k);
         Tensor b = random(rnd, k, n);
         double flops = 2.0 * m * n * k;
         int reps = flops > 1e11 ? 1 : 3;
         double cpu = best(() -> a.matmul(b), reps);
+        double predicted = 2 * flops / (deviceRate * 1e9);                 // warm-up + one timed run
+        if (predicted > DEVICE_LIMIT_S) {
+            System.out.printf(Locale.ROOT, "matmul %dx%d·%dx%d: device run skipped, predicted %.0f s at %.2f GFLOP/s%n",
+                    m, k, k, n, predicted, deviceRate);
+            return new Row("matmul " + m + "x" + k + "·" + k + "x" + n + " GFLOP/s", flops / cpu / 1e9, Double.NaN,
+                    "GFLOP/s (device skipped: too slow here)");
+        }
         Backend prev = Backends.use(gpu);
         double dev;
         try {
