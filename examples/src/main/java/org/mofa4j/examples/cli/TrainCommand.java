@@ -19,6 +19,8 @@ import org.mofa4j.nn.train.TrainConfig;
 import org.mofa4j.nn.train.Trainer;
 import org.mofa4j.nn.train.TrainingCheckpoint;
 import org.mofa4j.optim.StatefulOptimizer;
+import org.mofa4j.tensor.backend.Backend;
+import org.mofa4j.tensor.backend.Backends;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -89,6 +91,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + InspectionLog.FILE_NAME + " (then: mofa4j inspect --out dir); 0 = off, no cost")
     int inspectEvery;
 
+    @Option(names = "--device", defaultValue = "cpu",
+            description = "cpu or gpu (TornadoVM: needs the -Ptornado build and java @$TORNADOVM_HOME/tornado-argfile;"
+                    + " fails naming what is missing, never falls back). -Dmofa4j.log.device=true logs each call's "
+                    + "device (default: ${DEFAULT-VALUE})")
+    String device;
+
     @Override
     public Integer call() {
         Trainer.NonFinitePolicy policy = switch (onNonFinite) {
@@ -98,6 +106,9 @@ public final class TrainCommand implements Callable<Integer> {
                     + "'");
         };
         Startup.announce();
+        Backend backend = Backends.open(device);
+        Backends.use(backend);
+        System.out.println("device: " + backend.device() + " (" + backend.description() + ")");
         String text = data == null ? BuiltInCorpus.text() : TextDataset.readText(data);
         String source = data == null ? "built-in corpus" : data.toString();
         Tokenizer tok = switch (tokenizer) {
@@ -174,6 +185,10 @@ public final class TrainCommand implements Callable<Integer> {
                         inspection.recorder().recordCount(), inspection.recorder().nanosSpent() / 1e6,
                         inspection.trainMillis(), out);
             }
+        }
+        if (backend != Backends.cpu()) {
+            System.out.printf("device %s: %,d bytes moved between host and device%n", backend.device(),
+                    backend.bytesMoved());
         }
         if (sampleTokens > 0) {
             System.out.println("--- sample ---");
