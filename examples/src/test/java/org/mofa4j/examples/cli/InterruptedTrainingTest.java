@@ -152,6 +152,10 @@ class InterruptedTrainingTest {
         finish(start(trainArgs(dir, 5, true), log), log, 0);
         assertTrue(Files.readString(log).contains("resumed from"), Files.readString(log));
         assertSameFinalWeights(dir);
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(), files.filter(f -> f.toString().endsWith(".tmp")).toList(),
+                    "temporaries of a write cut by SIGKILL are cleaned up by the resumed run");
+        }
     }
 
     @Test
