@@ -42,7 +42,7 @@ class InterruptedTrainingTest {
     private static List<String> trainArgs(Path out, int checkpointEvery, boolean resume) {
         List<String> args = new ArrayList<>(List.of("train", "--layers", "1", "--heads", "2", "--width", "16",
                 "--context", "16", "--batch", "2", "--dropout", "0.1", "--steps", Integer.toString(STEPS),
-                "--warmup", "10", "--eval-every", "0", "--sample-tokens", "0", "--seed", "5", "--keep", "2",
+                "--warmup", "10", "--eval-every", "0", "--sample-tokens", "0", "--no-plot", "--seed", "5", "--keep", "2",
                 "--checkpoint-every", Integer.toString(checkpointEvery), "--out", out.toString()));
         if (resume) {
             args.add("--resume");
