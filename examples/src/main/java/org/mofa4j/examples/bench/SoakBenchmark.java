@@ -54,8 +54,8 @@ public final class SoakBenchmark {
     public record Reading(long step, long heapBytes, double loss, double seconds) {}
 
     /** All readings and the verdict. */
-    public record Result(Settings settings, List<Reading> readings, double maxChangePercent, boolean flat,
-            double medianStepMillis) {}
+    public record Result(Settings settings, GptConfig model, List<Reading> readings, double maxChangePercent,
+            boolean flat, double medianStepMillis) {}
 
     private SoakBenchmark() {}
 
@@ -83,22 +83,25 @@ public final class SoakBenchmark {
         StatefulOptimizer opt = Optimizers.create(Optimizers.Spec.of("adamw", 1e-3), model.trainableParameters());
         TrainConfig tc = new TrainConfig(s.steps(), s.batch(), cfg.context(), 1, Math.min(100, s.steps()), 0.1, 1.0,
                 s.every(), 4, s.every(), s.seed());
-        Trainer trainer = new Trainer(model, opt, split.train(), split.validation(), tc, 1e-3)
-                .onCheckpoint(t -> TrainingCheckpoint.save(dir, t, tok, 2));
         List<Reading> readings = new ArrayList<>();
+        double[] lastLoss = {Double.NaN};
         double[] stepMillis = new double[s.steps()];
         long start = System.nanoTime();
+        // the reading closes each interval after its evaluation and checkpoint, so all of a cycle's work is done
+        Trainer trainer = new Trainer(model, opt, split.train(), split.validation(), tc, 1e-3).onCheckpoint(t -> {
+            TrainingCheckpoint.save(dir, t, tok, 2);
+            long heap = HeapProbe.liveHeapBytes();
+            Reading r = new Reading(t.step(), heap, lastLoss[0],
+                    (System.nanoTime() - start) / 1e9);
+            readings.add(r);
+            log.printf(Locale.ROOT, "soak: step %d/%d, heap after full GC %.2f MiB, loss %.4f, %.0f s%n", r.step(),
+                    s.steps(), heap / 1048576.0, r.loss(), r.seconds());
+        });
         trainer.addListener(new TrainingListener() {
             @Override
             public void onStep(StepStats st) {
                 stepMillis[(int) st.step() - 1] = st.millis();
-                if (st.step() % s.every() == 0) {
-                    long heap = HeapProbe.liveHeapBytes();
-                    Reading r = new Reading(st.step(), heap, st.loss(), (System.nanoTime() - start) / 1e9);
-                    readings.add(r);
-                    log.printf(Locale.ROOT, "soak: step %d/%d, heap after full GC %.2f MiB, loss %.4f, %.0f s%n",
-                            r.step(), s.steps(), heap / 1048576.0, r.loss(), r.seconds());
-                }
+                lastLoss[0] = st.loss();
             }
         });
         try (MetricsLog metrics = new MetricsLog(dir.resolve("metrics.jsonl"))) {
@@ -112,7 +115,7 @@ public final class SoakBenchmark {
         }
         double[] sorted = stepMillis.clone();
         java.util.Arrays.sort(sorted);
-        return new Result(s, List.copyOf(readings), maxChange, maxChange <= TOLERANCE_PERCENT,
+        return new Result(s, cfg, List.copyOf(readings), maxChange, maxChange <= TOLERANCE_PERCENT,
                 sorted[sorted.length / 2]);
     }
 
@@ -120,7 +123,7 @@ public final class SoakBenchmark {
     public static void print(Result r, PrintStream out) {
         Settings s = r.settings();
         out.printf(Locale.ROOT, "soak: %s, batch %d, %d steps, %d kernel threads, full GC every %d steps%n",
-                s.model(), s.batch(), s.steps(), KernelMode.threads(), s.every());
+                r.model(), s.batch(), s.steps(), KernelMode.threads(), s.every());
         out.println("| step | heap after full GC (MiB) | change vs first | train loss | elapsed (s) |");
         out.println("|---:|---:|---:|---:|---:|");
         long first = r.readings().getFirst().heapBytes();
@@ -135,7 +138,7 @@ public final class SoakBenchmark {
                 r.medianStepMillis());
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("benchmark", "soak");
-        json.put("model", s.model().toString());
+        json.put("model", r.model().toString());
         json.put("batch", s.batch());
         json.put("steps", s.steps());
         json.put("every", s.every());

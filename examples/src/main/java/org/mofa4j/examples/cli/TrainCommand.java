@@ -78,6 +78,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue from the newest checkpoint in --out")
     boolean resume;
 
+    @Option(names = "--no-plot", description = "do not draw loss.png at the end (metrics.jsonl has the curves)")
+    boolean noPlot;
+
     @Option(names = "--detect-anomaly", description = "check every op's output and every gradient for NaN/Inf and "
             + "stop at the first one, naming the op, its shapes, the layer and the parameter (slower)")
     boolean detectAnomaly;
@@ -177,8 +180,11 @@ public final class TrainCommand implements Callable<Integer> {
                         trainer.step(), describe(TrainingCheckpoint.latestModelFile(out)));
                 return StopOnSignal.EXIT_CODE;
             }
-            LossPlot.write(metrics, out.resolve("loss.png"), source);
-            System.out.println("loss curves: " + out.resolve("loss.png") + ", metrics: " + out.resolve("metrics.jsonl"));
+            if (!noPlot) {
+                LossPlot.write(metrics, out.resolve("loss.png"), source);
+                System.out.println("loss curves: " + out.resolve("loss.png"));
+            }
+            System.out.println("metrics: " + out.resolve("metrics.jsonl"));
             if (inspection != null) {
                 System.out.printf("diagnostics: %s (%d records, %.0f ms of %.0f ms training); report: "
                         + "./mofa4j inspect %s%n", out.resolve(InspectionLog.FILE_NAME),

@@ -42,7 +42,7 @@ class InterruptedTrainingTest {
     private static List<String> trainArgs(Path out, int checkpointEvery, boolean resume) {
         List<String> args = new ArrayList<>(List.of("train", "--layers", "1", "--heads", "2", "--width", "16",
                 "--context", "16", "--batch", "2", "--dropout", "0.1", "--steps", Integer.toString(STEPS),
-                "--warmup", "10", "--eval-every", "0", "--sample-tokens", "0", "--seed", "5", "--keep", "2",
+                "--warmup", "10", "--eval-every", "0", "--sample-tokens", "0", "--no-plot", "--seed", "5", "--keep", "2",
                 "--checkpoint-every", Integer.toString(checkpointEvery), "--out", out.toString()));
         if (resume) {
             args.add("--resume");
@@ -152,6 +152,10 @@ class InterruptedTrainingTest {
         finish(start(trainArgs(dir, 5, true), log), log, 0);
         assertTrue(Files.readString(log).contains("resumed from"), Files.readString(log));
         assertSameFinalWeights(dir);
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(), files.filter(f -> f.toString().endsWith(".tmp")).toList(),
+                    "temporaries of a write cut by SIGKILL are cleaned up by the resumed run");
+        }
     }
 
     @Test

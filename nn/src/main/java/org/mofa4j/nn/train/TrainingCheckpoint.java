@@ -53,6 +53,9 @@ public final class TrainingCheckpoint {
                     model.stateDict(), modelMetadata(model.config(), tokenizer, step));
             CheckpointFiles.keepLast(dir, MODEL_PREFIX, keep);
             CheckpointFiles.keepLast(dir, TRAINING_PREFIX, keep);
+            // a run killed mid-write leaves its temporary file; this run is the only writer here
+            CheckpointFiles.removeStaleTemporaries(dir, MODEL_PREFIX);
+            CheckpointFiles.removeStaleTemporaries(dir, TRAINING_PREFIX);
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint: cannot write step " + step + " to " + dir.toAbsolutePath(), e);
         }

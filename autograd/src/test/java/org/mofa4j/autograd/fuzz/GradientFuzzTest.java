@@ -27,7 +27,7 @@ import org.mofa4j.tensor.Tensor;
  * activations, softmax, reductions, matmul) in float64, each gradient checked against central finite differences by
  * {@link GradCheck}. Ops with kinks (abs, max, clamp) are left out: finite differences are not an oracle at a kink.
  */
-class GradientFuzzProperties {
+class GradientFuzzTest {
     /** One op of a chain: the current variable and all inputs in, the next variable out. */
     private record Step(String what, BiFunction<Variable, Variable[], Variable> apply) {}
 

@@ -25,7 +25,7 @@ import org.mofa4j.tensor.Tensor;
  * {@link RefArray} oracle and EJML. The number of cases per property is {@code jqwik.tries.default} in
  * {@code junit-platform.properties} (small, for the default test run); see the README for the long run.
  */
-class ForwardFuzzProperties {
+class ForwardFuzzTest {
     /** Binary ops with their float64 meaning. */
     enum Binary {
         ADD(Tensor::add, Double::sum),
