@@ -31,7 +31,7 @@ final class ChildProcess {
         return javaCommand(threads, CHILD_HEAP, main, args);
     }
 
-    /** {@link #javaCommand(int, Class, List)} with another heap flag, e.g. {@code -Xmx8g} for a 124M-parameter model. */
+    /** {@link #javaCommand(int, Class, List)} with another heap flag, e.g. {@code -Xmx8g} for 124M parameters. */
     static List<String> javaCommand(int threads, String heapFlag, Class<?> main, List<String> args) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-Xss4m",
