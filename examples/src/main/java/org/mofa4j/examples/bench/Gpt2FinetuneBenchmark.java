@@ -37,8 +37,10 @@ import org.mofa4j.tensor.kernels.KernelMode;
  * pools' peaks over the timed steps (an upper bound that includes garbage not yet collected, so it depends on
  * {@code -Xmx}, which is the same for every child); <b>max after GC</b>, the largest heap in use right after any
  * collection during the timed steps (a lower bound of the live peak, independent of {@code -Xmx}); the
- * optimizer's exact state bytes; the gradient bytes held when backward ends ({@link Trainer#peakGradientBytes});
- * the live heap after a full GC at the end.
+ * optimizer's exact state bytes; the gradient bytes held when backward ends ({@link Trainer#peakGradientBytes},
+ * timed steps only); the live heap after a full GC at the end; and the first (untimed) step, which holds JIT
+ * warm-up, fused MoFaSGD's unfused initialisation from the full gradient and GaLore's SVD of every hidden matrix
+ * (which it repeats every 200 steps).
  */
 public final class Gpt2FinetuneBenchmark {
     static final String TAG = "GPT2FT";
@@ -68,7 +70,8 @@ public final class Gpt2FinetuneBenchmark {
         }
     }
 
-    record Result(String method, long trainable, double[] stepMillis, double cpuMillisPerStep, long peakBytes,
+    record Result(String method, long trainable, double firstStepMillis, double[] stepMillis,
+                  double cpuMillisPerStep, long peakBytes,
                   long afterGcPeakBytes, long liveBytes, long stateBytes, long gradientBytes, double firstLoss,
                   double lastLoss) {
         double medianMillis() {
@@ -84,6 +87,7 @@ public final class Gpt2FinetuneBenchmark {
             Map<String, String> f = new LinkedHashMap<>();
             f.put("method", method);
             f.put("trainable", Long.toString(trainable));
+            f.put("first_step_ms", Double.toString(firstStepMillis));
             f.put("step_ms", KeyValueLine.doubles(stepMillis));
             f.put("cpu_ms_per_step", Double.toString(cpuMillisPerStep));
             f.put("peak_bytes", Long.toString(peakBytes));
@@ -99,6 +103,7 @@ public final class Gpt2FinetuneBenchmark {
         static Result fromLine(String line) {
             Map<String, String> f = KeyValueLine.parse(line);
             return new Result(f.get("method"), Long.parseLong(f.get("trainable")),
+                    Double.parseDouble(f.get("first_step_ms")),
                     KeyValueLine.parseDoubles(f.get("step_ms")), Double.parseDouble(f.get("cpu_ms_per_step")),
                     Long.parseLong(f.get("peak_bytes")),
                     Long.parseLong(f.get("after_gc_peak_bytes")), Long.parseLong(f.get("live_bytes")),
@@ -140,7 +145,9 @@ public final class Gpt2FinetuneBenchmark {
         int total = warmup + steps;
         TrainConfig tc = new TrainConfig(total, BATCH, CONTEXT, 1, 0, 1.0, 0.0, 0, 1, 0, SEED);
         Trainer trainer = new Trainer(gpt, opt, stream, stream, tc, 1.0);
+        Trainer[] trainerRef = {trainer};
         double[] millis = new double[steps];
+        double[] first = new double[1];
         double[] losses = new double[total];
         HeapProbe.AfterGcPeak[] afterGc = new HeapProbe.AfterGcPeak[1];
         long[] cpuStart = new long[1];
@@ -149,6 +156,9 @@ public final class Gpt2FinetuneBenchmark {
             public void onStep(StepStats s) {
                 int i = (int) s.step() - 1;
                 losses[i] = s.loss();
+                if (i == 0) {
+                    first[0] = s.millis();
+                }
                 if (i >= warmup) {
                     millis[i - warmup] = s.millis();
                 }
@@ -159,6 +169,7 @@ public final class Gpt2FinetuneBenchmark {
                     HeapProbe.resetHeapPeaks();
                     afterGc[0] = new HeapProbe.AfterGcPeak();
                     cpuStart[0] = GptStepBenchmark.processCpuNanos();
+                    trainerRef[0].resetPeakGradientBytes();
                 }
             }
         });
@@ -167,7 +178,7 @@ public final class Gpt2FinetuneBenchmark {
         long peak = HeapProbe.heapPeakBytes();
         afterGc[0].close();
         long live = HeapProbe.liveHeapBytes();
-        return new Result(method, gpt.trainableParameterCount(), millis, cpuPerStep, peak, afterGc[0].bytes(), live,
+        return new Result(method, gpt.trainableParameterCount(), first[0], millis, cpuPerStep, peak, afterGc[0].bytes(), live,
                 opt.stateBytes(), trainer.peakGradientBytes(), losses[0], losses[total - 1]);
     }
 
@@ -206,33 +217,35 @@ public final class Gpt2FinetuneBenchmark {
 
     private static void printTable(PrintStream out, List<Result> results, PytorchPeer.Outcome peer) {
         double torchMs = peer != null && peer.available() ? peer.result().medianMillis() : Double.NaN;
-        out.printf(Locale.ROOT, "%-15s %12s %16s %8s %9s %10s %10s %10s %10s %10s %12s%n", "method", "trainable",
-                "ms/step med(min)", "cpu ms", "vs torch", "peak MiB", "afterGC", "live MiB", "state MiB",
-                "grads MiB", "loss");
+        out.printf(Locale.ROOT, "%-15s %12s %16s %8s %9s %9s %9s %9s %9s %9s %9s %12s%n", "method", "trainable",
+                "ms/step med(min)", "cpu ms", "vs torch", "1st step", "peak MiB", "afterGC", "live MiB",
+                "state MiB", "grads MiB", "loss");
         StringBuilder json = new StringBuilder("{\"benchmark\":\"mofa4j bench gpt2\",\"shape\":\"L12-d768-h12-P1024-"
                 + "V50257-B4-T64\",\"rows\":[");
         for (int i = 0; i < results.size(); i++) {
             Result r = results.get(i);
-            out.printf(Locale.ROOT, "%-15s %12d %9.0f (%4.0f) %8.0f %9s %10.0f %10.0f %10.0f %10.1f %10.1f %12s%n",
+            out.printf(Locale.ROOT, "%-15s %12d %9.0f (%4.0f) %8.0f %9s %9.0f %9.0f %9.0f %9.0f %9.1f %9.1f %12s%n",
                     r.method(), r.trainable(), r.medianMillis(), r.minMillis(), r.cpuMillisPerStep(),
                     Double.isNaN(torchMs) ? "-" : String.format(Locale.ROOT, "%.2f×", r.medianMillis() / torchMs),
+                    r.firstStepMillis(),
                     mib(r.peakBytes()), mib(r.afterGcPeakBytes()), mib(r.liveBytes()), mib(r.stateBytes()),
                     mib(r.gradientBytes()), String.format(Locale.ROOT, "%.2f→%.2f", r.firstLoss(), r.lastLoss()));
             json.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "{\"method\":\"%s\",\"trainable\":%d,"
-                            + "\"ms_median\":%.1f,\"ms_min\":%.1f,\"cpu_ms_per_step\":%.1f,\"peak_heap_bytes\":%d,"
+                            + "\"ms_median\":%.1f,\"ms_min\":%.1f,\"cpu_ms_per_step\":%.1f,\"first_step_ms\":%.1f,"
+                            + "\"peak_heap_bytes\":%d,"
                             + "\"after_gc_peak_bytes\":%d,"
                             + "\"live_bytes\":%d,\"state_bytes\":%d,\"gradient_bytes\":%d,\"first_loss\":%.4f,"
                             + "\"last_loss\":%.4f}", r.method(), r.trainable(), r.medianMillis(), r.minMillis(),
-                    r.cpuMillisPerStep(), r.peakBytes(), r.afterGcPeakBytes(), r.liveBytes(), r.stateBytes(),
+                    r.cpuMillisPerStep(), r.firstStepMillis(), r.peakBytes(), r.afterGcPeakBytes(), r.liveBytes(), r.stateBytes(),
                     r.gradientBytes(),
                     r.firstLoss(), r.lastLoss()));
         }
         json.append(']');
         if (peer != null && peer.available()) {
             GptStepBenchmark.StepResult p = peer.result();
-            out.printf(Locale.ROOT, "%-15s %12d %9.0f (%4.0f) %8.0f %9s %10s %10s %10s %10s %10s %12s%n",
+            out.printf(Locale.ROOT, "%-15s %12d %9.0f (%4.0f) %8.0f %9s %9s %9s %9s %9s %9s %9s %12s%n",
                     "pytorch-adamw", p.parameters(), p.medianMillis(), p.minMillis(), p.cpuMillisPerStep(), "1.00×",
-                    "-", "-", "-", "-", "-",
+                    "-", "-", "-", "-", "-", "-",
                     String.format(Locale.ROOT, "%.2f→%.2f", p.firstLoss(), p.lastLoss()));
             out.println("pytorch: " + p.note());
             json.append(String.format(Locale.ROOT, ",\"pytorch_adamw\":{\"ms_median\":%.1f,\"ms_min\":%.1f,"

@@ -21,11 +21,13 @@ public final class BenchGpt2Command implements Callable<Integer> {
     @Option(names = "--methods", split = ",", description = "subset of: ${COMPLETION-CANDIDATES} (default: all)",
             completionCandidates = Methods.class)
     List<String> methods;
-    @Option(names = "--warmup", defaultValue = "2", description = "untimed steps per method (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "2",
+            description = "untimed steps per method (default: ${DEFAULT-VALUE})")
     int warmup;
     @Option(names = "--steps", defaultValue = "5", description = "timed steps per method (default: ${DEFAULT-VALUE})")
     int steps;
-    @Option(names = "--threads", defaultValue = "2", description = "kernel threads, also PyTorch's (default: ${DEFAULT-VALUE})")
+    @Option(names = "--threads", defaultValue = "2",
+            description = "kernel threads, also PyTorch's (default: ${DEFAULT-VALUE})")
     int threads;
     @Option(names = "--heap", defaultValue = "8g", description = "-Xmx of each child JVM (default: ${DEFAULT-VALUE})")
     String heap;

@@ -23,6 +23,9 @@ class Gpt2FinetuneBenchmarkTest {
             assertTrue(r.stepMillis()[0] > 0 && r.cpuMillisPerStep() > 0, method);
             assertTrue(Double.isFinite(r.firstLoss()) && Double.isFinite(r.lastLoss()), method);
             assertTrue(r.liveBytes() > 0 && r.peakBytes() > 0, method);
+            if (!method.equals("adamw") && !method.equals("lora")) {
+                assertTrue(r.stateBytes() < adamwState, method + " keeps less state than AdamW");
+            }
             switch (method) {
                 case "adamw" -> {
                     adamwState = r.stateBytes();
@@ -31,7 +34,11 @@ class Gpt2FinetuneBenchmarkTest {
                 }
                 case "lora" -> assertTrue(r.trainable() < 30_000 && r.gradientBytes() == 4 * r.trainable(), method);
                 case "adalomo" -> assertEquals(0, r.gradientBytes(), "AdaLomo consumes gradients in backward");
-                default -> assertTrue(r.stateBytes() < adamwState, method + " keeps less state than AdamW");
+                // hidden matrices qkv 16×48, proj 16×16, fc 16×64, proj 64×16: 3,072 weights whose gradients
+                // the hooks consume; the AdamW fallback's (wte, wpe, vectors) are held as usual
+                case "mofasgd-fused" -> assertEquals(4 * (r.trainable() - 3072), r.gradientBytes(),
+                        "after its first step fused MoFaSGD holds only the AdamW fallback's gradients");
+                default -> { }
             }
             Gpt2FinetuneBenchmark.Result back = Gpt2FinetuneBenchmark.Result.fromLine(r.toLine());
             assertArrayEquals(r.stepMillis(), back.stepMillis());

@@ -7,7 +7,8 @@ import org.mofa4j.nn.json.Json;
 /**
  * Restores any {@link Tokenizer} from its {@link Tokenizer#toJson()} form.
  *
- * <p>Every form is a JSON object with {@code "kind"} (one of {@code "byte"}, {@code "char"}, {@code "bpe"}, {@code "gpt2"}) and
+ * <p>Every form is a JSON object with {@code "kind"} (one of {@code "byte"}, {@code "char"}, {@code "bpe"},
+ * {@code "gpt2"}) and
  * {@code "version"} (currently 1), plus the fields of that kind:
  * <pre>
  *   {"kind":"byte","version":1}

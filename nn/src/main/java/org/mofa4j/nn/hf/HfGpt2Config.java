@@ -43,7 +43,8 @@ public record HfGpt2Config(int layers, int heads, int width, int positions, int 
     static HfGpt2Config fromJson(Path file, Map<String, Object> obj) {
         Object type = obj.get("model_type");
         if (type != null && !"gpt2".equals(type)) {
-            throw new CheckpointException(file, "model_type is " + Json.describe(type) + ", only \"gpt2\" is supported");
+            throw new CheckpointException(file, "model_type is " + Json.describe(type)
+                    + ", only \"gpt2\" is supported");
         }
         int layers = positive(file, obj, "n_layer");
         int heads = positive(file, obj, "n_head");

@@ -262,10 +262,16 @@ public final class Trainer {
     /**
      * The most gradient memory held when backward had finished, over the steps run so far: Σ bytes of the
      * optimizer's parameters' {@code .grad} tensors. Optimizers working inside backward (LOMO, AdaLomo, fused
-     * MoFaSGD) consume each gradient as it is produced and leave few or none.
+     * MoFaSGD) consume each gradient as it is produced and leave few or none (fused MoFaSGD's first step, which
+     * initialises its factors from the full gradient, and its AdamW fallback's parameters keep theirs).
      */
     public long peakGradientBytes() {
         return peakGradientBytes;
+    }
+
+    /** Starts a new window for {@link #peakGradientBytes()} (e.g. after warm-up steps). */
+    public void resetPeakGradientBytes() {
+        peakGradientBytes = 0;
     }
 
     private long heldGradientBytes() {

@@ -131,7 +131,8 @@ class Gpt2TokenizerTest {
         assertEquals('Ċ', ByteLevelAlphabet.charOf('\n'));
         assertEquals('!', ByteLevelAlphabet.charOf('!'));
         for (int b = 0; b < 256; b++) {
-            assertArrayEquals(new byte[] {(byte) b}, ByteLevelAlphabet.bytesOf(String.valueOf(ByteLevelAlphabet.charOf(b))));
+            String spelling = String.valueOf(ByteLevelAlphabet.charOf(b));
+            assertArrayEquals(new byte[] {(byte) b}, ByteLevelAlphabet.bytesOf(spelling));
         }
     }
 }
