@@ -40,16 +40,17 @@ public final class InspectionLog implements TrainingListener, AutoCloseable {
      * Modifies: optimizer (its inspection hook).
      */
     public InspectionLog(Path file, StatefulOptimizer optimizer, int every) {
+        this.recorder = new DiagnosticsRecorder(every, this::write);
+        this.optimizerName = optimizer.name();
+        optimizer.setInspection(recorder); // first: an optimizer that refuses (fused MoFaSGD) leaves no file behind
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
         } catch (IOException e) {
+            optimizer.setInspection(null);
             throw new UncheckedIOException("inspect: cannot open " + file.toAbsolutePath(), e);
         }
-        this.recorder = new DiagnosticsRecorder(every, this::write);
-        this.optimizerName = optimizer.name();
-        optimizer.setInspection(recorder);
     }
 
     public DiagnosticsRecorder recorder() {
