@@ -128,7 +128,9 @@ final class InspectionReport {
                 line("best rank-r vs full", recs, r -> num(r, "err_best_rank_r"), ORANGE, true)),
                 SMALL_W, SMALL_H, false, 0));
         summaryTable(byParam);
-        html.append("<h2>Singular values S of the factors</h2>\n");
+        html.append("<h2>Singular values S of the factors</h2>\n<p class=\"note\">Solid: the factors' S (blue "
+                + "largest, yellow smallest). Grey dashed: the largest and the r-th singular value of the full-rank "
+                + "shadow M̃; where the solid lines fall below them the factors miss momentum the full one has.</p>\n");
         grid(byParam, (name, recs) -> {
             int r = nums(recs.getFirst(), "S").length;
             List<ReportCharts.Line> lines = new ArrayList<>();
@@ -138,6 +140,9 @@ final class InspectionReport {
                 lines.add(line("s" + (k + 1), recs, rec -> at(nums(rec, "S"), idx),
                         new Color(0.12f + 0.7f * shade, 0.47f + 0.3f * shade, 0.71f - 0.3f * shade), false));
             }
+            // the full momentum's largest and r-th singular values, for comparison
+            lines.add(line("σ₁(M̃)", recs, rec -> at(nums(rec, "shadow_sv"), 0), Color.GRAY, true));
+            lines.add(line("σ_r(M̃)", recs, rec -> at(nums(rec, "shadow_sv"), r - 1), Color.GRAY, true));
             return ReportCharts.pngDataUri(title(name, recs), "singular value", lines, SMALL_W, SMALL_H, false, 0);
         });
         html.append("<h2>Tangent energy fraction ‖P<sub>T</sub>(G)‖/‖G‖</h2>\n<p class=\"note\">How much of each "
