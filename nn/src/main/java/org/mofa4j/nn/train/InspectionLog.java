@@ -22,8 +22,8 @@ import org.mofa4j.optim.StatefulOptimizer;
  *   {"kind":"cost","steps":...,"train_ms":...,"inspection_ms":...,"records":...,"shadow_bytes":...}   at the end
  * </pre>
  * train_ms is the sum of the trainer's step times (inspection included), inspection_ms the part spent in the
- * recorder. Appends, so a resumed run continues the file; the shadow momenta restart with the process (a new
- * "run" line marks it).
+ * recorder. Appends, so a resumed run continues the file; after a resume the shadow momenta restart from the
+ * factors' momentum (a new "run" line marks it).
  */
 public final class InspectionLog implements TrainingListener, AutoCloseable {
     /** The file name the inspect command looks for in a run directory. */
