@@ -128,7 +128,9 @@ final class InspectionReport {
                 line("best rank-r vs full", recs, r -> num(r, "err_best_rank_r"), ORANGE, true)),
                 SMALL_W, SMALL_H, false, 0));
         summaryTable(byParam);
-        html.append("<h2>Singular values S of the factors</h2>\n");
+        html.append("<h2>Singular values S of the factors</h2>\n<p class=\"note\">Solid: the factors' S (blue "
+                + "largest, yellow smallest). Grey dashed: the largest and the r-th singular value of the full-rank "
+                + "shadow M̃; where the solid lines fall below them the factors miss momentum the full one has.</p>\n");
         grid(byParam, (name, recs) -> {
             int r = nums(recs.getFirst(), "S").length;
             List<ReportCharts.Line> lines = new ArrayList<>();
@@ -138,6 +140,9 @@ final class InspectionReport {
                 lines.add(line("s" + (k + 1), recs, rec -> at(nums(rec, "S"), idx),
                         new Color(0.12f + 0.7f * shade, 0.47f + 0.3f * shade, 0.71f - 0.3f * shade), false));
             }
+            // the full momentum's largest and r-th singular values, for comparison
+            lines.add(line("σ₁(M̃)", recs, rec -> at(nums(rec, "shadow_sv"), 0), Color.GRAY, true));
+            lines.add(line("σ_r(M̃)", recs, rec -> at(nums(rec, "shadow_sv"), r - 1), Color.GRAY, true));
             return ReportCharts.pngDataUri(title(name, recs), "singular value", lines, SMALL_W, SMALL_H, false, 0);
         });
         html.append("<h2>Tangent energy fraction ‖P<sub>T</sub>(G)‖/‖G‖</h2>\n<p class=\"note\">How much of each "
@@ -228,7 +233,7 @@ final class InspectionReport {
             html.append("<tr><td>").append(esc(e.getKey())).append("</td><td>").append(shape(recs.getFirst()))
                     .append("</td><td>").append((long) num(recs.getFirst(), "rank")).append("</td><td>")
                     .append(recs.size()).append("</td>");
-            cell(mean(recs, r -> Math.max(max(r, "angles_u_deg"), max(r, "angles_v_deg"))));
+            cell(mean(recs, r -> largest(max(r, "angles_u_deg"), max(r, "angles_v_deg"))));
             cell(mean(recs, r -> num(r, "captured_fraction")));
             cell(mean(d, r -> num(r, "captured_fraction")));
             cell(mean(d, r -> num(r, "effective_lr")));
@@ -283,9 +288,19 @@ final class InspectionReport {
         } catch (IOException e) {
             throw new UncheckedIOException("inspect: cannot read " + metrics, e);
         }
-        String uri = ReportCharts.pngDataUri("training loss", "cross-entropy",
-                List.of(line("train", steps, r -> num(r, "loss"), BLUE, false)), 2 * SMALL_W, SMALL_H, false,
-                Double.NaN);
+        // block means of at most 200 points: a readable curve, and XChart's step axis stays evenly ticked
+        int k = Math.max(1, (steps.size() + 199) / 200);
+        int blocks = (steps.size() + k - 1) / k;
+        double[] x = new double[blocks];
+        double[] y = new double[blocks];
+        for (int b = 0; b < blocks; b++) {
+            List<Map<String, Object>> block = steps.subList(b * k, Math.min(steps.size(), (b + 1) * k));
+            x[b] = num(block.getLast(), "step");
+            y[b] = mean(block, r -> num(r, "loss"));
+        }
+        String uri = ReportCharts.pngDataUri(k == 1 ? "training loss" : "training loss (mean of " + k + " steps)",
+                "cross-entropy", List.of(new ReportCharts.Line("train", x, y, BLUE, false)), 2 * SMALL_W, SMALL_H,
+                false, Double.NaN);
         if (uri != null) {
             html.append("<h2>Training loss</h2>\n<img alt=\"training loss\" width=\"").append(2 * SMALL_W)
                     .append("\" height=\"").append(SMALL_H).append("\" src=\"").append(uri).append("\">\n");
@@ -341,6 +356,11 @@ final class InspectionReport {
 
     private static double at(double[] a, int i) {
         return i < a.length ? a[i] : Double.NaN;
+    }
+
+    /** The larger of two values, ignoring a NaN (a side the projector does not have). */
+    private static double largest(double a, double b) {
+        return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.max(a, b);
     }
 
     private static double[] lastValues(Map<String, List<Map<String, Object>>> byParam, String key) {

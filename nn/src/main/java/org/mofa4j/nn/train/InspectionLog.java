@@ -22,8 +22,8 @@ import org.mofa4j.optim.StatefulOptimizer;
  *   {"kind":"cost","steps":...,"train_ms":...,"inspection_ms":...,"records":...,"shadow_bytes":...}   at the end
  * </pre>
  * train_ms is the sum of the trainer's step times (inspection included), inspection_ms the part spent in the
- * recorder. Appends, so a resumed run continues the file; the shadow momenta restart with the process (a new
- * "run" line marks it).
+ * recorder. Appends, so a resumed run continues the file; after a resume the shadow momenta restart from the
+ * factors' momentum (a new "run" line marks it).
  */
 public final class InspectionLog implements TrainingListener, AutoCloseable {
     /** The file name the inspect command looks for in a run directory. */
@@ -40,16 +40,17 @@ public final class InspectionLog implements TrainingListener, AutoCloseable {
      * Modifies: optimizer (its inspection hook).
      */
     public InspectionLog(Path file, StatefulOptimizer optimizer, int every) {
+        this.recorder = new DiagnosticsRecorder(every, this::write);
+        this.optimizerName = optimizer.name();
+        optimizer.setInspection(recorder); // first: an optimizer that refuses (fused MoFaSGD) leaves no file behind
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
         } catch (IOException e) {
+            optimizer.setInspection(null);
             throw new UncheckedIOException("inspect: cannot open " + file.toAbsolutePath(), e);
         }
-        this.recorder = new DiagnosticsRecorder(every, this::write);
-        this.optimizerName = optimizer.name();
-        optimizer.setInspection(recorder);
     }
 
     public DiagnosticsRecorder recorder() {
