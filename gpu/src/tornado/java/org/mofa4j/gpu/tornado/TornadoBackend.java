@@ -19,23 +19,27 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
  * The {@code gpu} device through TornadoVM: the tensor engine's fp32 products ({@link GemmBatch}) run as
  * {@link GemmKernel} on TornadoVM's default device.
  *
- * <p>Each call copies the three host arrays the views address into device-visible {@link FloatArray}s, uploads
- * them, runs one launch for the whole batch and copies C back; {@link #bytesMoved()} counts every byte of it. A task
+ * <p>Each call copies the host arrays the views address into device-visible {@link FloatArray}s, uploads
+ * them (C only when accumulating or partly addressed), runs one launch for the whole batch and copies C back; {@link #bytesMoved()} counts every byte of it. A task
  * graph and execution plan is built once per (|a|, |b|, |c|, batches) and reused (a training step repeats the same
- * few shapes). This path is <b>not</b> device-resident: the tensor engine's arrays live on the host, so operands
+ * few shapes); least recently used plans are closed when their buffers pass {@code -Dmofa4j.gpu.planCacheMiB}
+ * (default 1024). This path is <b>not</b> device-resident: the tensor engine's arrays live on the host, so operands
  * move at each call; {@link DeviceMoFaSgd} and {@link DeviceAdamW} are the resident paths.
  *
  * <p>{@code -Dmofa4j.gpu.minMacs=N} (default 1): products with fewer multiply-adds stay on the CPU (logged per call
  * with {@code -Dmofa4j.log.device=true}).
  */
 public final class TornadoBackend implements Backend {
-    private static final int MAX_PLANS = 64;
+    /** Host + device bytes the cached plans may hold ({@code -Dmofa4j.gpu.planCacheMiB}, default 1024). */
+    private static final long PLAN_CACHE_BYTES = Long.getLong("mofa4j.gpu.planCacheMiB", 1024L) << 20;
 
     private final TornadoDevice device;
     private final String description;
     private final long minMacs = Long.getLong("mofa4j.gpu.minMacs", 1L);
     private final AtomicLong moved = new AtomicLong();
     private final Map<String, Plan> plans = new LinkedHashMap<>(16, 0.75f, true);
+    private long planBytes;
+    private int plansBuilt; // graph names stay unique across evictions
 
     private TornadoBackend(TornadoDevice device) {
         this.device = device;
@@ -73,15 +77,21 @@ public final class TornadoBackend implements Backend {
         if (g.batches() == 0 || g.m() == 0 || g.n() == 0) {
             return;
         }
-        Plan p = plan(g.a().length, g.b().length, g.c().length, g.batches());
+        // C's old values matter only when accumulating or when the views leave some of c untouched (the views
+        // address distinct elements, so batches·m·n == |c| means they cover all of it).
+        boolean uploadC = g.accumulate() || (long) g.batches() * g.m() * g.n() != g.c().length;
+        Plan p = plan(g.a().length, g.b().length, g.c().length, g.batches(), uploadC);
         copyIn(g.a(), p.a);
         copyIn(g.b(), p.b);
-        copyIn(g.c(), p.c);
+        if (uploadC) {
+            copyIn(g.c(), p.c);
+        }
         p.gemm.set(g.batches(), g.m(), g.n(), g.k(), g.aOff(), g.aRs(), g.aCs(), g.bOff(), g.bRs(), g.bCs(),
                 g.cOff(), g.cRs(), g.cCs(), g.accumulate());
         p.plan.withGridScheduler(p.scheduler).execute();
         MemorySegment.copy(p.c.getSegment(), ValueLayout.JAVA_FLOAT, 0, g.c(), 0, g.c().length);
-        moved.addAndGet(4L * (g.a().length + g.b().length + 2L * g.c().length) + p.gemm.parameterBytes());
+        moved.addAndGet(4L * (g.a().length + g.b().length + (uploadC ? 2L : 1L) * g.c().length)
+                + p.gemm.parameterBytes());
     }
 
     @Override
@@ -93,22 +103,25 @@ public final class TornadoBackend implements Backend {
         MemorySegment.copy(src, 0, dst.getSegment(), ValueLayout.JAVA_FLOAT, 0, src.length);
     }
 
-    private Plan plan(int la, int lb, int lc, int batches) {
-        String key = la + "," + lb + "," + lc + "," + batches;
+    private Plan plan(int la, int lb, int lc, int batches, boolean uploadC) {
+        String key = la + "," + lb + "," + lc + "," + batches + "," + uploadC;
         Plan p = plans.get(key);
         if (p == null) {
-            if (plans.size() >= MAX_PLANS) {
+            long bytes = 4L * ((long) la + lb + lc);
+            while (!plans.isEmpty() && planBytes + bytes > PLAN_CACHE_BYTES) {
                 var eldest = plans.entrySet().iterator().next();
                 eldest.getValue().close();
+                planBytes -= eldest.getValue().bytes;
                 plans.remove(eldest.getKey());
             }
-            p = new Plan("mm" + Math.abs(key.hashCode()), la, lb, lc, batches, device);
+            p = new Plan("mm" + (plansBuilt++), la, lb, lc, batches, uploadC, device);
             plans.put(key, p);
+            planBytes += p.bytes;
         }
         return p;
     }
 
-    /** One graph: upload a, b, c, dims, offsets; run the tiled GEMM; download c. */
+    /** One graph: upload a, b, (c), dims, offsets; run the tiled GEMM; download c. */
     private static final class Plan {
         final FloatArray a;
         final FloatArray b;
@@ -116,12 +129,17 @@ public final class TornadoBackend implements Backend {
         final GemmLaunch gemm;
         final GridScheduler scheduler = new GridScheduler();
         final TornadoExecutionPlan plan;
+        final long bytes;
 
-        Plan(String name, int la, int lb, int lc, int batches, TornadoDevice device) {
+        Plan(String name, int la, int lb, int lc, int batches, boolean uploadC, TornadoDevice device) {
             a = new FloatArray(la);
             b = new FloatArray(lb);
             c = new FloatArray(lc);
-            TaskGraph graph = new TaskGraph(name).transferToDevice(DataTransferMode.EVERY_EXECUTION, a, b, c);
+            bytes = 4L * ((long) la + lb + lc);
+            TaskGraph graph = new TaskGraph(name).transferToDevice(DataTransferMode.EVERY_EXECUTION, a, b);
+            if (uploadC) {
+                graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, c);
+            }
             gemm = new GemmLaunch(graph, name, "sgemm", a, b, c, batches, scheduler);
             graph.transferToHost(DataTransferMode.EVERY_EXECUTION, c);
             plan = new TornadoExecutionPlan(graph.snapshot()).withDevice(device);
