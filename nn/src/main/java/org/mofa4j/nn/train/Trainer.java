@@ -164,6 +164,9 @@ public final class Trainer {
         if (config.clipNorm() > 0 && !Double.isFinite(gradNorm)) {
             throw new NonFiniteLossException(step, "the gradient norm", gradNorm);
         }
+        for (TrainingListener l : listeners) {
+            l.beforeOptimizerStep(step + 1);
+        }
         if (!(optimizer instanceof FusedUpdateOptimizer<?> f && f.isAttached())) {
             optimizer.step();
         }
