@@ -1,6 +1,7 @@
 package org.mofa4j.examples;
 
 import org.mofa4j.examples.cli.BenchCommand;
+import org.mofa4j.examples.cli.CompareCommand;
 import org.mofa4j.examples.cli.ExplainCommand;
 import org.mofa4j.examples.cli.FinetuneCommand;
 import org.mofa4j.examples.cli.InspectCommand;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "mofa4j", mixinStandardHelpOptions = true, version = "mofa4j 0.1.0",
         description = "Memory-efficient training of small transformers on the JVM.",
         subcommands = {TrainCommand.class, FinetuneCommand.class, SampleCommand.class, BenchCommand.class,
-                InspectCommand.class, ExplainCommand.class})
+                CompareCommand.class, InspectCommand.class, ExplainCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

@@ -21,6 +21,12 @@ public final class ChildProcess {
     /** The heap every measuring child JVM gets, so that runs are comparable across machines. */
     static final String CHILD_HEAP = "-Xmx2g";
 
+    /**
+     * The collector of children that measure heap: serial, so that {@code System.gc()} is exactly one full,
+     * stop-the-world collection and the heap used right after it is the live heap (see {@link PeakHeapProbe}).
+     */
+    public static final String MEASURING_GC = "-XX:+UseSerialGC";
+
     private ChildProcess() {
     }
 
@@ -29,14 +35,23 @@ public final class ChildProcess {
      * path as this JVM, the Vector API module, a fixed heap, and this JVM's {@code -Dmofa4j.kernels} if set.
      */
     public static List<String> javaCommand(int threads, Class<?> main, List<String> args) {
-        return javaCommand(threads, CHILD_HEAP, main, args);
+        return javaCommand(threads, List.of(), main, args);
     }
 
     /** {@link #javaCommand(int, Class, List)} with another heap flag, e.g. {@code -Xmx8g} for a 124M-parameter model. */
     public static List<String> javaCommand(int threads, String heapFlag, Class<?> main, List<String> args) {
+        return javaCommand(threads, List.of(heapFlag), main, args);
+    }
+
+    /**
+     * {@link #javaCommand(int, Class, List)} with extra JVM options (e.g. {@link #MEASURING_GC}) before the class;
+     * an {@code -Xmx} among them replaces the default heap, since the JVM takes the last one.
+     */
+    public static List<String> javaCommand(int threads, List<String> jvmOptions, Class<?> main, List<String> args) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-Xss4m",
-                heapFlag, "-D" + KernelMode.THREADS_PROPERTY + "=" + threads));
+                CHILD_HEAP, "-D" + KernelMode.THREADS_PROPERTY + "=" + threads));
+        cmd.addAll(jvmOptions);
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("-D" + KernelMode.MODE_PROPERTY + "=")) {
                 cmd.add(a);
@@ -48,13 +63,13 @@ public final class ChildProcess {
     }
 
     /** What a finished child printed: its exit code, the lines with the wanted tag, and everything it said. */
-    record Output(int exitCode, List<String> tagged, String all) {
-        boolean ok() {
+    public record Output(int exitCode, List<String> tagged, String all) {
+        public boolean ok() {
             return exitCode == 0 && !tagged.isEmpty();
         }
 
         /** The last few lines of the output, for error messages. */
-        String tail(int lines) {
+        public String tail(int lines) {
             String[] l = all.strip().split("\n");
             return String.join("\n", java.util.Arrays.copyOfRange(l, Math.max(0, l.length - lines), l.length));
         }
@@ -65,7 +80,7 @@ public final class ChildProcess {
      * start with {@code tag + '\t'}. Lines starting with {@code "PROGRESS\t"} are echoed to this process's stderr.
      * A child still running after {@code timeoutSeconds} is destroyed (exit code -1).
      */
-    static Output run(List<String> cmd, Map<String, String> env, String tag, long timeoutSeconds)
+    public static Output run(List<String> cmd, Map<String, String> env, String tag, long timeoutSeconds)
             throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(env);

@@ -224,6 +224,9 @@ public final class Trainer {
             skipOrStop("the gradient norm", gradNorm, -1);
             return;
         }
+        for (TrainingListener l : listeners) {
+            l.beforeOptimizerStep(step + 1);
+        }
         if (!fusedUpdate) {
             try {
                 optimizer.step();
