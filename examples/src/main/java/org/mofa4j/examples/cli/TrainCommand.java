@@ -106,6 +106,9 @@ public final class TrainCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--on-nonfinite must be stop or skip, got '" + onNonFinite
                     + "'");
         };
+        if (keep < 1) { // checked now rather than at the first checkpoint, after minutes of training
+            throw new IllegalArgumentException("--keep must be ≥ 1 (keep at least the newest checkpoint), got " + keep);
+        }
         Startup.announce();
         String text = data == null ? BuiltInCorpus.text() : TextDataset.readText(data);
         String source = data == null ? "built-in corpus" : data.toString();
