@@ -40,9 +40,13 @@ public final class AnomalyMode {
         boolean previous = s.on;
         s.on = true;
         ACTIVE.incrementAndGet();
+        boolean[] closed = {false};
         return () -> {
-            s.on = previous;
-            ACTIVE.decrementAndGet();
+            if (!closed[0]) { // closing twice must not unbalance the shared counter
+                closed[0] = true;
+                s.on = previous;
+                ACTIVE.decrementAndGet();
+            }
         };
     }
 

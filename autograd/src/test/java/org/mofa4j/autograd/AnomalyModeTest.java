@@ -94,6 +94,17 @@ class AnomalyModeTest {
     }
 
     @Test
+    void closingAScopeTwiceLeavesTheSwitchBalanced() {
+        AnomalyMode.Scope scope = AnomalyMode.enabled();
+        scope.close();
+        scope.close();
+        try (AnomalyMode.Scope _ = AnomalyMode.enabled()) {
+            assertTrue(AnomalyMode.isEnabled());
+        }
+        assertFalse(AnomalyMode.isEnabled());
+    }
+
+    @Test
     void theSwitchIsPerThread() throws InterruptedException {
         AtomicReference<Throwable> other = new AtomicReference<>();
         try (AnomalyMode.Scope _ = AnomalyMode.enabled()) {

@@ -108,6 +108,9 @@ public final class TrainCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--on-nonfinite must be stop or skip, got '" + onNonFinite
                     + "'");
         };
+        if (keep < 1) { // checked now rather than at the first checkpoint, after minutes of training
+            throw new IllegalArgumentException("--keep must be ≥ 1 (keep at least the newest checkpoint), got " + keep);
+        }
         Startup.announce();
         Backend backend = Backends.open(device);
         Backends.use(backend);

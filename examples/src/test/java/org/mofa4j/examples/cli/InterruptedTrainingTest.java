@@ -141,12 +141,16 @@ class InterruptedTrainingTest {
             Path log = work.resolve("killed-" + kill + ".log");
             Process p = start(trainArgs(dir, 5, kill > 1), log);
             lastCheckpoint = awaitCheckpoint(dir, lastCheckpoint, p, log);
-            Thread.sleep(random.nextInt(60)); // a random moment: mid-step, mid-write or between them
+            long seen = lastCheckpoint;
+            int delay = random.nextInt(60);
+            Thread.sleep(delay); // a random moment: mid-step, mid-write or between them
             p.destroyForcibly(); // SIGKILL on Unix: no hook runs
             p.waitFor(30, TimeUnit.SECONDS);
             assertTrue(p.exitValue() != 0, "kill " + kill + " (seed " + SEED + ") came after the run ended; output: "
                     + Files.readString(log));
             lastCheckpoint = stepOf(TrainingCheckpoint.latestModelFile(dir));
+            System.out.printf("SIGKILL %d (seed %d): %d ms after checkpoint %d appeared; newest complete checkpoint "
+                    + "%d, %d steps logged%n", kill, SEED, delay, seen, lastCheckpoint, losses(dir).size());
         }
         Path log = work.resolve("killed-resume.log");
         finish(start(trainArgs(dir, 5, true), log), log, 0);
