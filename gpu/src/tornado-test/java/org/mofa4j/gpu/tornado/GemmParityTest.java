@@ -23,6 +23,19 @@ class GemmParityTest {
         System.out.println("device: " + gpu.description());
     }
 
+    @Test
+    void theOtherGemmKernelMatchesToo() {
+        TornadoBackend previous = gpu;
+        gpu = TornadoBackend.open(!GemmLaunch.BLOCKED);
+        System.out.println("device: " + gpu.description());
+        try {
+            plainTransposedAndBatchedProductsMatchTheCpuOnOddSizes();
+            accumulatingIntoAStridedOutputAddsToIt();
+        } finally {
+            gpu = previous;
+        }
+    }
+
     @AfterAll
     static void stop() {
         Backends.use(Backends.cpu());

@@ -14,18 +14,36 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * shape or view: call {@link #set} before executing the plan.
  */
 final class GemmLaunch {
+    /**
+     * {@code -Dmofa4j.gpu.gemm=blocked|tiled} (default {@code blocked}): {@link GemmKernel#sgemmBlocked} (64×64
+     * tiles, 4×4 outputs per work-item) or {@link GemmKernel#sgemm} (16×16 tiles, one output per work-item).
+     */
+    static final boolean BLOCKED = !"tiled".equals(System.getProperty("mofa4j.gpu.gemm", "blocked"));
+
     final IntArray dims = new IntArray(GemmKernel.DIMS);
     final IntArray offsets;
     private final WorkerGrid1D grid = new WorkerGrid1D(GemmKernel.TILE * GemmKernel.TILE);
     private final int maxBatches;
+    private final boolean blocked;
 
     /** Adds task {@code taskId} computing C (+)= A·B on the given device arrays to {@code graph}. */
     GemmLaunch(TaskGraph graph, String graphName, String taskId, FloatArray a, FloatArray b, FloatArray c,
             int maxBatches, GridScheduler scheduler) {
+        this(graph, graphName, taskId, a, b, c, maxBatches, scheduler, BLOCKED);
+    }
+
+    /** As above, with the kernel chosen explicitly ({@code blocked}: {@link GemmKernel#sgemmBlocked}). */
+    GemmLaunch(TaskGraph graph, String graphName, String taskId, FloatArray a, FloatArray b, FloatArray c,
+            int maxBatches, GridScheduler scheduler, boolean blocked) {
         this.maxBatches = maxBatches;
         this.offsets = new IntArray(3 * maxBatches);
+        this.blocked = blocked;
         graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, dims, offsets);
-        graph.task(taskId, GemmKernel::sgemm, new KernelContext(), a, b, c, dims, offsets);
+        if (blocked) {
+            graph.task(taskId, GemmKernel::sgemmBlocked, new KernelContext(), a, b, c, dims, offsets);
+        } else {
+            graph.task(taskId, GemmKernel::sgemm, new KernelContext(), a, b, c, dims, offsets);
+        }
         grid.setLocalWork(GemmKernel.TILE * GemmKernel.TILE, 1, 1);
         scheduler.addWorkerGrid(graphName + "." + taskId, grid);
     }
@@ -46,7 +64,8 @@ final class GemmLaunch {
             offsets.set(3 * b + 1, bOff[b]);
             offsets.set(3 * b + 2, cOff[b]);
         }
-        grid.setGlobalWork(Math.max(GemmKernel.TILE * GemmKernel.TILE, GemmKernel.globalSize(batches, m, n)), 1, 1);
+        long global = blocked ? GemmKernel.blockedGlobalSize(batches, m, n) : GemmKernel.globalSize(batches, m, n);
+        grid.setGlobalWork(Math.max(GemmKernel.TILE * GemmKernel.TILE, global), 1, 1);
     }
 
     /** Bytes of the per-execution dims/offsets upload. */

@@ -17,7 +17,8 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
  * The {@code gpu} device through TornadoVM: the tensor engine's fp32 products ({@link GemmBatch}) run as
- * {@link GemmKernel} on TornadoVM's default device.
+ * {@link GemmKernel} ({@code -Dmofa4j.gpu.gemm=blocked}, the default, or {@code tiled}) on TornadoVM's default
+ * device.
  *
  * <p>Each call copies the host arrays the views address into device-visible {@link FloatArray}s, uploads
  * them (C only when accumulating or partly addressed), runs one launch for the whole batch and copies C back; {@link #bytesMoved()} counts every byte of it. A task
@@ -41,10 +42,13 @@ public final class TornadoBackend implements Backend {
     private long planBytes;
     private int plansBuilt; // graph names stay unique across evictions
 
-    private TornadoBackend(TornadoDevice device) {
+    private final boolean blocked;
+
+    private TornadoBackend(TornadoDevice device, boolean blocked) {
         this.device = device;
+        this.blocked = blocked;
         this.description = "TornadoVM " + device.getTornadoVMBackend() + ": " + device.getDeviceName() + " ("
-                + device.getPlatformName() + ")";
+                + device.getPlatformName() + "), " + (blocked ? "blocked" : "tiled") + " GEMM";
     }
 
     /**
@@ -54,7 +58,12 @@ public final class TornadoBackend implements Backend {
      *                                     {@code @tornado-argfile}) or the runtime finds no device
      */
     public static TornadoBackend open() {
-        return new TornadoBackend(TornadoRuntime.defaultDevice());
+        return open(GemmLaunch.BLOCKED);
+    }
+
+    /** As {@link #open()}, with the GEMM kernel chosen: {@code blocked} or the 16×16 {@code tiled} one. */
+    public static TornadoBackend open(boolean blocked) {
+        return new TornadoBackend(TornadoRuntime.defaultDevice(), blocked);
     }
 
     @Override
@@ -114,7 +123,7 @@ public final class TornadoBackend implements Backend {
                 planBytes -= eldest.getValue().bytes;
                 plans.remove(eldest.getKey());
             }
-            p = new Plan("mm" + (plansBuilt++), la, lb, lc, batches, uploadC, device);
+            p = new Plan("mm" + (plansBuilt++), la, lb, lc, batches, uploadC, blocked, device);
             plans.put(key, p);
             planBytes += p.bytes;
         }
@@ -131,7 +140,8 @@ public final class TornadoBackend implements Backend {
         final TornadoExecutionPlan plan;
         final long bytes;
 
-        Plan(String name, int la, int lb, int lc, int batches, boolean uploadC, TornadoDevice device) {
+        Plan(String name, int la, int lb, int lc, int batches, boolean uploadC, boolean blocked,
+                TornadoDevice device) {
             a = new FloatArray(la);
             b = new FloatArray(lb);
             c = new FloatArray(lc);
@@ -140,7 +150,7 @@ public final class TornadoBackend implements Backend {
             if (uploadC) {
                 graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, c);
             }
-            gemm = new GemmLaunch(graph, name, "sgemm", a, b, c, batches, scheduler);
+            gemm = new GemmLaunch(graph, name, "sgemm", a, b, c, batches, scheduler, blocked);
             graph.transferToHost(DataTransferMode.EVERY_EXECUTION, c);
             plan = new TornadoExecutionPlan(graph.snapshot()).withDevice(device);
         }
