@@ -15,10 +15,23 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  */
 final class GemmLaunch {
     /**
-     * {@code -Dmofa4j.gpu.gemm=blocked|tiled} (default {@code blocked}): {@link GemmKernel#sgemmBlocked} (64×64
-     * tiles, 4×4 outputs per work-item) or {@link GemmKernel#sgemm} (16×16 tiles, one output per work-item).
+     * {@code -Dmofa4j.gpu.gemm=auto|blocked|tiled} (default {@code auto}): {@link GemmKernel#sgemmBlocked} (64×64
+     * tiles, 4×4 outputs per work-item), {@link GemmKernel#sgemm} (16×16 tiles, one output per work-item), or auto:
+     * blocked when both m and n are at least {@link GemmKernel#BLOCK}, tiled for skinny products such as G·V
+     * [m, r], where a 64-wide tile would mostly compute padding.
      */
-    static final boolean BLOCKED = !"tiled".equals(System.getProperty("mofa4j.gpu.gemm", "blocked"));
+    static final String POLICY = System.getProperty("mofa4j.gpu.gemm", "auto");
+
+    /** The kernel {@link #POLICY} picks for an [m, ·]·[·, n] product. */
+    static boolean blockedFor(int m, int n) {
+        return switch (POLICY) {
+            case "blocked" -> true;
+            case "tiled" -> false;
+            case "auto" -> m >= GemmKernel.BLOCK && n >= GemmKernel.BLOCK;
+            default -> throw new IllegalArgumentException("mofa4j.gpu.gemm must be auto, blocked or tiled, got '"
+                    + POLICY + "'");
+        };
+    }
 
     final IntArray dims = new IntArray(GemmKernel.DIMS);
     final IntArray offsets;
@@ -26,13 +39,7 @@ final class GemmLaunch {
     private final int maxBatches;
     private final boolean blocked;
 
-    /** Adds task {@code taskId} computing C (+)= A·B on the given device arrays to {@code graph}. */
-    GemmLaunch(TaskGraph graph, String graphName, String taskId, FloatArray a, FloatArray b, FloatArray c,
-            int maxBatches, GridScheduler scheduler) {
-        this(graph, graphName, taskId, a, b, c, maxBatches, scheduler, BLOCKED);
-    }
-
-    /** As above, with the kernel chosen explicitly ({@code blocked}: {@link GemmKernel#sgemmBlocked}). */
+    /** Adds task {@code taskId}, the kernel chosen explicitly ({@code blocked}: {@link GemmKernel#sgemmBlocked}). */
     GemmLaunch(TaskGraph graph, String graphName, String taskId, FloatArray a, FloatArray b, FloatArray c,
             int maxBatches, GridScheduler scheduler, boolean blocked) {
         this.maxBatches = maxBatches;

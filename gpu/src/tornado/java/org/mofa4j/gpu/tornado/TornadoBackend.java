@@ -17,8 +17,8 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
  * The {@code gpu} device through TornadoVM: the tensor engine's fp32 products ({@link GemmBatch}) run as
- * {@link GemmKernel} ({@code -Dmofa4j.gpu.gemm=blocked}, the default, or {@code tiled}) on TornadoVM's default
- * device.
+ * {@link GemmKernel} (blocked or tiled per product, {@code -Dmofa4j.gpu.gemm}, see {@link GemmLaunch}) on
+ * TornadoVM's default device.
  *
  * <p>Each call copies the host arrays the views address into device-visible {@link FloatArray}s, uploads
  * them (C only when accumulating or partly addressed), runs one launch for the whole batch and copies C back; {@link #bytesMoved()} counts every byte of it. A task
@@ -42,13 +42,14 @@ public final class TornadoBackend implements Backend {
     private long planBytes;
     private int plansBuilt; // graph names stay unique across evictions
 
-    private final boolean blocked;
+    private final Boolean blocked; // null: per product, GemmLaunch.blockedFor
 
-    private TornadoBackend(TornadoDevice device, boolean blocked) {
+    private TornadoBackend(TornadoDevice device, Boolean blocked) {
         this.device = device;
         this.blocked = blocked;
         this.description = "TornadoVM " + device.getTornadoVMBackend() + ": " + device.getDeviceName() + " ("
-                + device.getPlatformName() + "), " + (blocked ? "blocked" : "tiled") + " GEMM";
+                + device.getPlatformName() + "), " + (blocked == null ? GemmLaunch.POLICY : blocked ? "blocked" : "tiled")
+                + " GEMM";
     }
 
     /**
@@ -58,10 +59,11 @@ public final class TornadoBackend implements Backend {
      *                                     {@code @tornado-argfile}) or the runtime finds no device
      */
     public static TornadoBackend open() {
-        return open(GemmLaunch.BLOCKED);
+        GemmLaunch.blockedFor(1, 1); // validates -Dmofa4j.gpu.gemm
+        return new TornadoBackend(TornadoRuntime.defaultDevice(), null);
     }
 
-    /** As {@link #open()}, with the GEMM kernel chosen: {@code blocked} or the 16×16 {@code tiled} one. */
+    /** As {@link #open()}, with one GEMM kernel for every product: {@code blocked} or the 16×16 {@code tiled}. */
     public static TornadoBackend open(boolean blocked) {
         return new TornadoBackend(TornadoRuntime.defaultDevice(), blocked);
     }
@@ -89,7 +91,8 @@ public final class TornadoBackend implements Backend {
         // C's old values matter only when accumulating or when the views leave some of c untouched (the views
         // address distinct elements, so batches·m·n == |c| means they cover all of it).
         boolean uploadC = g.accumulate() || (long) g.batches() * g.m() * g.n() != g.c().length;
-        Plan p = plan(g.a().length, g.b().length, g.c().length, g.batches(), uploadC);
+        boolean useBlocked = blocked != null ? blocked : GemmLaunch.blockedFor(g.m(), g.n());
+        Plan p = plan(g.a().length, g.b().length, g.c().length, g.batches(), uploadC, useBlocked);
         copyIn(g.a(), p.a);
         copyIn(g.b(), p.b);
         if (uploadC) {
@@ -112,8 +115,8 @@ public final class TornadoBackend implements Backend {
         MemorySegment.copy(src, 0, dst.getSegment(), ValueLayout.JAVA_FLOAT, 0, src.length);
     }
 
-    private Plan plan(int la, int lb, int lc, int batches, boolean uploadC) {
-        String key = la + "," + lb + "," + lc + "," + batches + "," + uploadC;
+    private Plan plan(int la, int lb, int lc, int batches, boolean uploadC, boolean blocked) {
+        String key = la + "," + lb + "," + lc + "," + batches + "," + uploadC + "," + blocked;
         Plan p = plans.get(key);
         if (p == null) {
             long bytes = 4L * ((long) la + lb + lc);
