@@ -23,6 +23,21 @@ class GemmParityTest {
         System.out.println("device: " + gpu.description());
     }
 
+    @Test
+    void bothGemmKernelsMatchOnEveryShape() {
+        TornadoBackend previous = gpu;
+        try {
+            for (boolean blocked : new boolean[] {true, false}) {
+                gpu = TornadoBackend.open(blocked);
+                System.out.println("device: " + gpu.description());
+                plainTransposedAndBatchedProductsMatchTheCpuOnOddSizes();
+                accumulatingIntoAStridedOutputAddsToIt();
+            }
+        } finally {
+            gpu = previous;
+        }
+    }
+
     @AfterAll
     static void stop() {
         Backends.use(Backends.cpu());

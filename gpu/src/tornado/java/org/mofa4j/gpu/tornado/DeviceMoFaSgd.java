@@ -87,11 +87,11 @@ public final class DeviceMoFaSgd implements AutoCloseable {
         c0 = new FloatArray(r * r);
         String n1 = id + "a";
         TaskGraph t1 = new TaskGraph(n1).transferToDevice(DataTransferMode.EVERY_EXECUTION, g, u, v);
-        gv = new GemmLaunch(t1, n1, "gv", g, v, a, 1, grid1);
+        gv = new GemmLaunch(t1, n1, "gv", g, v, a, 1, grid1, GemmLaunch.blockedFor(m, r));
         gv.set(m, r, n, n, 1, r, 1, r, 1, false);                        // A = G·V
-        gtu = new GemmLaunch(t1, n1, "gtu", g, u, bt, 1, grid1);
+        gtu = new GemmLaunch(t1, n1, "gtu", g, u, bt, 1, grid1, GemmLaunch.blockedFor(n, r));
         gtu.set(n, r, m, 1, n, r, 1, r, 1, false);                       // Bt = Gᵀ·U
-        utgv = new GemmLaunch(t1, n1, "utgv", u, a, c0, 1, grid1);
+        utgv = new GemmLaunch(t1, n1, "utgv", u, a, c0, 1, grid1, GemmLaunch.blockedFor(r, r));
         utgv.set(r, r, m, 1, r, r, 1, r, 1, false);                      // C₀ = Uᵀ·A
         t1.transferToHost(DataTransferMode.EVERY_EXECUTION, a, bt, c0);
         plan1 = new TornadoExecutionPlan(t1.snapshot()).withDevice(device).withGridScheduler(grid1);
@@ -108,9 +108,9 @@ public final class DeviceMoFaSgd implements AutoCloseable {
         TaskGraph t2 = new TaskGraph(n2)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, w)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, qu, abar, qv, cbar, coef);
-        backU = new GemmLaunch(t2, n2, "backU", qu, abar, uNext, 1, grid2);
+        backU = new GemmLaunch(t2, n2, "backU", qu, abar, uNext, 1, grid2, GemmLaunch.blockedFor(m, r));
         backU.set(m, r, p, p, 1, r, 1, r, 1, false);                     // U⁺ = Q_U·Ā
-        backV = new GemmLaunch(t2, n2, "backV", qv, cbar, vNext, 1, grid2);
+        backV = new GemmLaunch(t2, n2, "backV", qv, cbar, vNext, 1, grid2, GemmLaunch.blockedFor(n, r));
         backV.set(n, r, q, q, 1, r, 1, r, 1, false);                     // V⁺ = Q_V·C̄
         t2.task("update", OptimizerKernels::lowRankUpdate, w, uNext, coef, vNext, m, n, r)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, uNext, vNext)

@@ -14,18 +14,43 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * shape or view: call {@link #set} before executing the plan.
  */
 final class GemmLaunch {
+    /**
+     * {@code -Dmofa4j.gpu.gemm=auto|blocked|tiled} (default {@code auto}): {@link GemmKernel#sgemmBlocked} (64×64
+     * tiles, 4×4 outputs per work-item), {@link GemmKernel#sgemm} (16×16 tiles, one output per work-item), or auto:
+     * blocked when both m and n are at least {@link GemmKernel#BLOCK}, tiled for skinny products such as G·V
+     * [m, r], where a 64-wide tile would mostly compute padding.
+     */
+    static final String POLICY = System.getProperty("mofa4j.gpu.gemm", "auto");
+
+    /** The kernel {@link #POLICY} picks for an [m, ·]·[·, n] product. */
+    static boolean blockedFor(int m, int n) {
+        return switch (POLICY) {
+            case "blocked" -> true;
+            case "tiled" -> false;
+            case "auto" -> m >= GemmKernel.BLOCK && n >= GemmKernel.BLOCK;
+            default -> throw new IllegalArgumentException("mofa4j.gpu.gemm must be auto, blocked or tiled, got '"
+                    + POLICY + "'");
+        };
+    }
+
     final IntArray dims = new IntArray(GemmKernel.DIMS);
     final IntArray offsets;
     private final WorkerGrid1D grid = new WorkerGrid1D(GemmKernel.TILE * GemmKernel.TILE);
     private final int maxBatches;
+    private final boolean blocked;
 
-    /** Adds task {@code taskId} computing C (+)= A·B on the given device arrays to {@code graph}. */
+    /** Adds task {@code taskId}, the kernel chosen explicitly ({@code blocked}: {@link GemmKernel#sgemmBlocked}). */
     GemmLaunch(TaskGraph graph, String graphName, String taskId, FloatArray a, FloatArray b, FloatArray c,
-            int maxBatches, GridScheduler scheduler) {
+            int maxBatches, GridScheduler scheduler, boolean blocked) {
         this.maxBatches = maxBatches;
         this.offsets = new IntArray(3 * maxBatches);
+        this.blocked = blocked;
         graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, dims, offsets);
-        graph.task(taskId, GemmKernel::sgemm, new KernelContext(), a, b, c, dims, offsets);
+        if (blocked) {
+            graph.task(taskId, GemmKernel::sgemmBlocked, new KernelContext(), a, b, c, dims, offsets);
+        } else {
+            graph.task(taskId, GemmKernel::sgemm, new KernelContext(), a, b, c, dims, offsets);
+        }
         grid.setLocalWork(GemmKernel.TILE * GemmKernel.TILE, 1, 1);
         scheduler.addWorkerGrid(graphName + "." + taskId, grid);
     }
@@ -46,7 +71,8 @@ final class GemmLaunch {
             offsets.set(3 * b + 1, bOff[b]);
             offsets.set(3 * b + 2, cOff[b]);
         }
-        grid.setGlobalWork(Math.max(GemmKernel.TILE * GemmKernel.TILE, GemmKernel.globalSize(batches, m, n)), 1, 1);
+        long global = blocked ? GemmKernel.blockedGlobalSize(batches, m, n) : GemmKernel.globalSize(batches, m, n);
+        grid.setGlobalWork(Math.max(GemmKernel.TILE * GemmKernel.TILE, global), 1, 1);
     }
 
     /** Bytes of the per-execution dims/offsets upload. */

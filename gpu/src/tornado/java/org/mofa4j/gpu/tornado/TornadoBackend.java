@@ -17,7 +17,8 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
  * The {@code gpu} device through TornadoVM: the tensor engine's fp32 products ({@link GemmBatch}) run as
- * {@link GemmKernel} on TornadoVM's default device.
+ * {@link GemmKernel} (blocked or tiled per product, {@code -Dmofa4j.gpu.gemm}, see {@link GemmLaunch}) on
+ * TornadoVM's default device.
  *
  * <p>Each call copies the host arrays the views address into device-visible {@link FloatArray}s, uploads
  * them (C only when accumulating or partly addressed), runs one launch for the whole batch and copies C back; {@link #bytesMoved()} counts every byte of it. A task
@@ -41,10 +42,14 @@ public final class TornadoBackend implements Backend {
     private long planBytes;
     private int plansBuilt; // graph names stay unique across evictions
 
-    private TornadoBackend(TornadoDevice device) {
+    private final Boolean blocked; // null: per product, GemmLaunch.blockedFor
+
+    private TornadoBackend(TornadoDevice device, Boolean blocked) {
         this.device = device;
+        this.blocked = blocked;
         this.description = "TornadoVM " + device.getTornadoVMBackend() + ": " + device.getDeviceName() + " ("
-                + device.getPlatformName() + ")";
+                + device.getPlatformName() + "), " + (blocked == null ? GemmLaunch.POLICY : blocked ? "blocked" : "tiled")
+                + " GEMM";
     }
 
     /**
@@ -54,7 +59,13 @@ public final class TornadoBackend implements Backend {
      *                                     {@code @tornado-argfile}) or the runtime finds no device
      */
     public static TornadoBackend open() {
-        return new TornadoBackend(TornadoRuntime.defaultDevice());
+        GemmLaunch.blockedFor(1, 1); // validates -Dmofa4j.gpu.gemm
+        return new TornadoBackend(TornadoRuntime.defaultDevice(), null);
+    }
+
+    /** As {@link #open()}, with one GEMM kernel for every product: {@code blocked} or the 16×16 {@code tiled}. */
+    public static TornadoBackend open(boolean blocked) {
+        return new TornadoBackend(TornadoRuntime.defaultDevice(), blocked);
     }
 
     @Override
@@ -80,7 +91,8 @@ public final class TornadoBackend implements Backend {
         // C's old values matter only when accumulating or when the views leave some of c untouched (the views
         // address distinct elements, so batches·m·n == |c| means they cover all of it).
         boolean uploadC = g.accumulate() || (long) g.batches() * g.m() * g.n() != g.c().length;
-        Plan p = plan(g.a().length, g.b().length, g.c().length, g.batches(), uploadC);
+        boolean useBlocked = blocked != null ? blocked : GemmLaunch.blockedFor(g.m(), g.n());
+        Plan p = plan(g.a().length, g.b().length, g.c().length, g.batches(), uploadC, useBlocked);
         copyIn(g.a(), p.a);
         copyIn(g.b(), p.b);
         if (uploadC) {
@@ -103,8 +115,8 @@ public final class TornadoBackend implements Backend {
         MemorySegment.copy(src, 0, dst.getSegment(), ValueLayout.JAVA_FLOAT, 0, src.length);
     }
 
-    private Plan plan(int la, int lb, int lc, int batches, boolean uploadC) {
-        String key = la + "," + lb + "," + lc + "," + batches + "," + uploadC;
+    private Plan plan(int la, int lb, int lc, int batches, boolean uploadC, boolean blocked) {
+        String key = la + "," + lb + "," + lc + "," + batches + "," + uploadC + "," + blocked;
         Plan p = plans.get(key);
         if (p == null) {
             long bytes = 4L * ((long) la + lb + lc);
@@ -114,7 +126,7 @@ public final class TornadoBackend implements Backend {
                 planBytes -= eldest.getValue().bytes;
                 plans.remove(eldest.getKey());
             }
-            p = new Plan("mm" + (plansBuilt++), la, lb, lc, batches, uploadC, device);
+            p = new Plan("mm" + (plansBuilt++), la, lb, lc, batches, uploadC, blocked, device);
             plans.put(key, p);
             planBytes += p.bytes;
         }
@@ -131,7 +143,8 @@ public final class TornadoBackend implements Backend {
         final TornadoExecutionPlan plan;
         final long bytes;
 
-        Plan(String name, int la, int lb, int lc, int batches, boolean uploadC, TornadoDevice device) {
+        Plan(String name, int la, int lb, int lc, int batches, boolean uploadC, boolean blocked,
+                TornadoDevice device) {
             a = new FloatArray(la);
             b = new FloatArray(lb);
             c = new FloatArray(lc);
@@ -140,7 +153,7 @@ public final class TornadoBackend implements Backend {
             if (uploadC) {
                 graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, c);
             }
-            gemm = new GemmLaunch(graph, name, "sgemm", a, b, c, batches, scheduler);
+            gemm = new GemmLaunch(graph, name, "sgemm", a, b, c, batches, scheduler, blocked);
             graph.transferToHost(DataTransferMode.EVERY_EXECUTION, c);
             plan = new TornadoExecutionPlan(graph.snapshot()).withDevice(device);
         }
