@@ -54,6 +54,8 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1337") long seed;
     @Option(names = "--threads", description = "kernel threads of each run (default: this machine's cores)")
     Integer threads;
+    @Option(names = "--report-only", description = "run nothing; report the runs finished so far in --out")
+    boolean reportOnly;
     @Option(names = "--out", defaultValue = "runs/compare", description = "output directory (default: ${DEFAULT-VALUE})")
     Path out;
 
@@ -63,7 +65,7 @@ public final class CompareCommand implements Callable<Integer> {
         CompareSettings s = new CompareSettings(pretrainText, finetuneText, base, layers, heads, width, context,
                 pretrainSteps, steps, batch, evalEvery, evalBatches,
                 methods == null || methods.isEmpty() ? CompareMethod.FAMILIES : methods, ranks, seed);
-        new Comparison(s, out, threads == null ? KernelMode.threads() : threads, System.out).run();
+        new Comparison(s, out, threads == null ? KernelMode.threads() : threads, System.out, reportOnly).run();
         System.out.println();
         System.out.print(java.nio.file.Files.readString(out.resolve("compare.md")));
         System.out.println("table: " + out.resolve("compare.md") + ", JSON: " + out.resolve("compare.json")

@@ -118,8 +118,23 @@ public record CompareSettings(Path pretrainText, Path finetuneText, Path base, i
     }
 
     /**
-     * Writes these settings into {@code dir}, or checks that the ones already there are equal: results of other
-     * settings are never mixed into one table.
+     * True when a run of a given method, rank and learning rate gives the same result under both settings: all
+     * fields but the method and rank lists, which only choose which runs to make.
+     */
+    boolean sameRuns(CompareSettings o) {
+        return withMethods(List.of()).withRanks(List.of(1)).equals(o.withMethods(List.of()).withRanks(List.of(1)));
+    }
+
+    /** These settings with another rank list. */
+    public CompareSettings withRanks(List<Integer> newRanks) {
+        return new CompareSettings(pretrainText, finetuneText, base, layers, heads, width, context, pretrainSteps,
+                steps, batch, evalEvery, evalBatches, methods, newRanks, seed);
+    }
+
+    /**
+     * Writes these settings into {@code dir}, or checks that the ones already there make the same runs (see
+     * {@link #sameRuns}): results of other settings are never mixed into one table, while other method or rank
+     * lists may add runs to a directory or report a part of it. The file keeps the first invocation's lists.
      *
      * @throws IllegalArgumentException if {@code dir} holds different settings
      */
@@ -129,7 +144,7 @@ public record CompareSettings(Path pretrainText, Path finetuneText, Path base, i
             Files.createDirectories(dir);
             if (Files.exists(file)) {
                 String old = Files.readString(file, StandardCharsets.UTF_8).strip();
-                if (!old.equals(toJson())) {
+                if (!fromJson(old).sameRuns(this)) {
                     throw new IllegalArgumentException("compare: " + dir.toAbsolutePath() + " holds results of "
                             + "other settings (" + old + "); pass another --out, or delete it to start over");
                 }

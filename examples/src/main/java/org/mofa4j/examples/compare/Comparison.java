@@ -45,9 +45,15 @@ public final class Comparison {
     private final Path out;
     private final int threads;
     private final PrintStream log;
+    private final boolean reportOnly;
 
     /** {@code threads}: kernel threads of each child JVM. */
     public Comparison(CompareSettings settings, Path out, int threads, PrintStream log) {
+        this(settings, out, threads, log, false);
+    }
+
+    /** {@code reportOnly}: run nothing, report the runs already finished (missing ones are listed in the log). */
+    public Comparison(CompareSettings settings, Path out, int threads, PrintStream log, boolean reportOnly) {
         if (threads < 1) {
             throw new IllegalArgumentException("compare: threads must be ≥ 1, got " + threads);
         }
@@ -55,6 +61,7 @@ public final class Comparison {
         this.out = out;
         this.threads = threads;
         this.log = log;
+        this.reportOnly = reportOnly;
     }
 
     static Path baseDir(CompareSettings s, Path out) {
@@ -65,10 +72,14 @@ public final class Comparison {
         return out.resolve("runs").resolve(m.runId(lr) + ".json");
     }
 
-    /** Runs what is missing, then writes the report; returns every run's result in table order. */
+    /**
+     * Runs what is missing (unless report-only), then writes the report; returns the results in table order.
+     */
     public List<RunResult> run() throws IOException, InterruptedException {
         settings.writeOrCheck(out);
-        ensureBase();
+        if (!reportOnly) {
+            ensureBase();
+        }
         List<RunResult> results = new ArrayList<>();
         List<CompareMethod> methods = CompareMethod.all(settings.methods(), settings.ranks());
         int total = methods.stream().mapToInt(m -> m.lrs().size()).sum();
@@ -80,6 +91,9 @@ public final class Comparison {
                 String what = String.format(Locale.ROOT, "[%d/%d] %s lr %.0e", done, total, m.label(), lr);
                 if (Files.exists(file)) {
                     log.println(what + ": done earlier, kept");
+                } else if (reportOnly) {
+                    log.println(what + ": not run yet, left out of the report");
+                    continue;
                 } else {
                     long t0 = System.nanoTime();
                     runChild(m, lr);

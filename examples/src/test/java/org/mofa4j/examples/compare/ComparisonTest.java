@@ -111,6 +111,16 @@ class ComparisonTest {
     }
 
     @Test
+    void otherMethodOrRankListsShareADirectoryOtherBudgetsDoNot(@TempDir Path dir) {
+        tiny(7).writeOrCheck(dir);
+        tiny(7).withMethods(List.of("lora", "adamw")).withRanks(List.of(4, 8)).writeOrCheck(dir);
+
+        CompareSettings longer = new CompareSettings(null, null, null, 1, 2, 16, 16, 4, 4, 2, 2, 2,
+                List.of("mofasgd"), List.of(2), 7);
+        assertThrows(IllegalArgumentException.class, () -> longer.writeOrCheck(dir));
+    }
+
+    @Test
     void theReportPicksTheBestFinalLossAndNeverADivergedRun() {
         CompareSettings s = tiny(7);
         RunResult good = result(1e-3, false, 2.0);
