@@ -55,7 +55,7 @@ final class InspectionReport {
             Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException("inspect: cannot write " + out, e);
+            throw new UncheckedIOException("cannot write report " + out, e);
         }
         return r.plots;
     }
@@ -286,7 +286,7 @@ final class InspectionReport {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("inspect: cannot read " + metrics, e);
+            throw new UncheckedIOException("cannot read " + metrics, e);
         }
         // The first step's loss, then means over blocks of k ≥ 2 steps (at most 200 points). Besides smoothing, the
         // uneven first gap keeps XChart from labelling equally spaced x values one by one (unreadable ticks).
