@@ -24,7 +24,7 @@ public final class ExplainCommand implements Callable<Integer> {
             case "mofasgd" -> MoFaSgdWorkedExample.run().text();
             case "galore" -> GaLoreWorkedExample.run().text();
             case "adalomo" -> AdaLomoWorkedExample.run().text();
-            default -> throw new IllegalArgumentException("explain: unknown optimizer '" + optimizer
+            default -> throw new IllegalArgumentException("unknown optimizer '" + optimizer
                     + "'; choose mofasgd, galore or adalomo");
         };
         System.out.print(text);

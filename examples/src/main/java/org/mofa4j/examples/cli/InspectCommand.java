@@ -35,7 +35,7 @@ public final class InspectCommand implements Callable<Integer> {
             return 0;
         }
         if (runDir == null) {
-            throw new IllegalArgumentException("inspect: give the run directory (RUN_DIR), or --cost");
+            throw new IllegalArgumentException("give the run directory (RUN_DIR), or --cost");
         }
         Path out = report != null ? report : runDir.resolve("report.html");
         int plots = InspectionReport.write(runDir, out);

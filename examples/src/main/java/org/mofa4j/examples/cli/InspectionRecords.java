@@ -28,14 +28,14 @@ final class InspectionRecords {
     static InspectionRecords read(Path dir) {
         Path file = dir.resolve(InspectionLog.FILE_NAME);
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("inspect: no " + InspectionLog.FILE_NAME + " in " + dir.toAbsolutePath()
+            throw new IllegalArgumentException("no " + InspectionLog.FILE_NAME + " in " + dir.toAbsolutePath()
                     + "; train with --inspect-every N --out " + dir + " first");
         }
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UncheckedIOException("inspect: cannot read " + file, e);
+            throw new UncheckedIOException("cannot read " + file, e);
         }
         InspectionRecords out = new InspectionRecords();
         for (int i = 0; i < lines.size(); i++) {
@@ -47,7 +47,7 @@ final class InspectionRecords {
             try {
                 rec = Json.asObject(Json.parse(line), file + " line " + (i + 1));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("inspect: " + file + " line " + (i + 1) + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException(file + " line " + (i + 1) + ": " + e.getMessage(), e);
             }
             String kind = String.valueOf(rec.get("kind"));
             switch (kind) {
@@ -58,7 +58,7 @@ final class InspectionRecords {
             }
         }
         if (out.byKind.isEmpty()) {
-            throw new IllegalArgumentException("inspect: " + file + " holds no per-parameter records (only MoFaSGD, "
+            throw new IllegalArgumentException(file + " holds no per-parameter records (only MoFaSGD, "
                     + "GaLore and AdaLomo record any)");
         }
         return out;

@@ -55,7 +55,7 @@ final class InspectionReport {
             Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException("inspect: cannot write " + out, e);
+            throw new UncheckedIOException("cannot write report " + out, e);
         }
         return r.plots;
     }
@@ -286,19 +286,24 @@ final class InspectionReport {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("inspect: cannot read " + metrics, e);
+            throw new UncheckedIOException("cannot read " + metrics, e);
         }
-        // block means of at most 200 points: a readable curve, and XChart's step axis stays evenly ticked
-        int k = Math.max(1, (steps.size() + 199) / 200);
+        // The first step's loss, then means over blocks of k ≥ 2 steps (at most 200 points). Besides smoothing, the
+        // uneven first gap keeps XChart from labelling equally spaced x values one by one (unreadable ticks).
+        int k = Math.max(2, (steps.size() + 199) / 200);
         int blocks = (steps.size() + k - 1) / k;
-        double[] x = new double[blocks];
-        double[] y = new double[blocks];
+        double[] x = new double[blocks + 1];
+        double[] y = new double[blocks + 1];
+        if (!steps.isEmpty()) {
+            x[0] = num(steps.getFirst(), "step");
+            y[0] = num(steps.getFirst(), "loss");
+        }
         for (int b = 0; b < blocks; b++) {
             List<Map<String, Object>> block = steps.subList(b * k, Math.min(steps.size(), (b + 1) * k));
-            x[b] = num(block.getLast(), "step");
-            y[b] = mean(block, r -> num(r, "loss"));
+            x[b + 1] = num(block.getLast(), "step");
+            y[b + 1] = mean(block, r -> num(r, "loss"));
         }
-        String uri = ReportCharts.pngDataUri(k == 1 ? "training loss" : "training loss (mean of " + k + " steps)",
+        String uri = ReportCharts.pngDataUri("training loss (mean of " + k + " steps)",
                 "cross-entropy", List.of(new ReportCharts.Line("train", x, y, BLUE, false)), 2 * SMALL_W, SMALL_H,
                 false, Double.NaN);
         if (uri != null) {

@@ -79,7 +79,7 @@ final class ReportCharts {
             byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
             return "data:image/png;base64," + Base64.getEncoder().encodeToString(png);
         } catch (IOException e) {
-            throw new UncheckedIOException("inspect: cannot encode the chart '" + title + "'", e);
+            throw new UncheckedIOException("cannot encode the chart '" + title + "'", e);
         }
     }
 }
