@@ -20,7 +20,8 @@ Prints one line for the Java side:
 Times are seconds per step, in the order measured.
 
 Usage: /usr/bin/python3 gpt_step_peer.py [--layers 4 --heads 4 --width 128 --context 64 --vocab 256
-                                          --batch 16 --warmup 10 --steps 30 --threads 1 --seed 1337]
+                                          --batch 16 --warmup 10 --steps 30 --threads 1 --seed 1337
+                                          --positions N (wpe rows, default: --context)]
 """
 import argparse
 import math
@@ -34,9 +35,12 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     for name, default in [("layers", 4), ("heads", 4), ("width", 128), ("context", 64), ("vocab", 256),
                           ("batch", 16), ("warmup", 10), ("steps", 30), ("threads", 1), ("seed", 1337),
-                          ("memory-steps", 0)]:
+                          ("memory-steps", 0), ("positions", 0)]:
         p.add_argument("--" + name, type=int, default=default)
     a = p.parse_args(argv)
+    a.positions = a.positions or a.context   # rows of wpe; GPT-2 has 1024 while the batch uses --context
+    if a.positions < a.context:
+        p.error(f"positions ({a.positions}) must be >= context ({a.context})")
     if a.width % a.heads != 0:
         p.error(f"heads ({a.heads}) must divide the width ({a.width})")
     if a.steps < 1 or a.warmup < 0 or a.batch < 1 or a.threads < 1:
@@ -79,7 +83,7 @@ def build_model(torch, a):
         def __init__(self):
             super().__init__()
             self.wte = nn.Embedding(a.vocab, a.width)
-            self.wpe = nn.Embedding(a.context, a.width)
+            self.wpe = nn.Embedding(a.positions, a.width)
             self.blocks = nn.ModuleList([Block(a.width, a.heads) for _ in range(a.layers)])
             self.ln_f = nn.LayerNorm(a.width)
             self.register_buffer("mask", torch.tril(torch.ones(a.context, a.context)))

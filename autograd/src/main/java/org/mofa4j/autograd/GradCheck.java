@@ -64,7 +64,7 @@ public final class GradCheck {
             Tensor t = inputs[i];
             if (t.dtype() != DType.F64) {
                 throw new IllegalArgumentException("gradcheck " + what + ": input " + i + " is " + t.dtype()
-                        + "; gradient checks run in F64");
+                        + "; inputs must be F64 (gradient checks run in float64)");
             }
             for (int a = 0; a < t.rank(); a++) {
                 if (t.strides()[a] == 0 && t.dim(a) > 1) {

@@ -9,7 +9,8 @@ import org.mofa4j.tensor.Tensor;
  * leaf variable itself), the tensors its backward needs, and its backward rule.
  *
  * <p>Ops are recorded with the builder: {@code Node.op("mul", out).inputs(a, b).save(x, y).backward(fn)}.
- * When grad mode is off or no input requires grad, the builder returns a constant and saves nothing.
+ * When grad mode is off or no input requires grad, the builder returns a constant and saves nothing. While
+ * {@link AnomalyMode} is on, the builder checks the forward output and {@link #runBackward} the gradients.
  */
 public final class Node {
     final String op;
@@ -23,6 +24,8 @@ public final class Node {
     private SavedTensor[] saved;
     private BackwardFn fn;
     private boolean released;
+    /** The {@link AnomalyMode#layer} the op was recorded in while anomaly detection was on, else null. */
+    String layer;
     /** Set by {@link Variable#retainGrad()}: the output variable that wants its gradient kept. */
     Variable retainedOutput;
 
@@ -80,6 +83,9 @@ public final class Node {
         if (grads.length != inputShapes.length) {
             throw new IllegalStateException("backward of '" + op + "' returned " + grads.length + " gradients for "
                     + inputShapes.length + " inputs");
+        }
+        if (AnomalyMode.isEnabled()) {
+            AnomalyMode.checkBackward(this, gradOut, grads);
         }
         for (int i = 0; i < grads.length; i++) {
             if (grads[i] != null && (producers[i] != null || leaves[i] != null)) {
@@ -160,6 +166,11 @@ public final class Node {
 
         /** Records the node if any input requires grad and grad mode is on; returns the output variable. */
         public Variable backward(BackwardFn fn) {
+            String layer = null;
+            if (AnomalyMode.isEnabled()) {
+                layer = AnomalyMode.currentLayer();
+                AnomalyMode.checkForward(name, inputs, output, layer);
+            }
             boolean any = false;
             for (Variable v : inputs) {
                 any |= v.requiresGrad();
@@ -167,7 +178,9 @@ public final class Node {
             if (!any || !GradMode.isEnabled()) {
                 return Variable.constant(output);
             }
-            return Variable.fromNode(output, new Node(name, inputs, toSave, fn, output.shape()));
+            Node node = new Node(name, inputs, toSave, fn, output.shape());
+            node.layer = layer;
+            return Variable.fromNode(output, node);
         }
     }
 }

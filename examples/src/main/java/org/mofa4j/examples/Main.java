@@ -1,6 +1,10 @@
 package org.mofa4j.examples;
 
 import org.mofa4j.examples.cli.BenchCommand;
+import org.mofa4j.examples.cli.CompareCommand;
+import org.mofa4j.examples.cli.ExplainCommand;
+import org.mofa4j.examples.cli.FinetuneCommand;
+import org.mofa4j.examples.cli.InspectCommand;
 import org.mofa4j.examples.cli.SampleCommand;
 import org.mofa4j.examples.cli.TrainCommand;
 import picocli.CommandLine;
@@ -9,7 +13,8 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code ./mofa4j}: dispatches to the subcommands. */
 @Command(name = "mofa4j", mixinStandardHelpOptions = true, version = "mofa4j 0.1.0",
         description = "Memory-efficient training of small transformers on the JVM.",
-        subcommands = {TrainCommand.class, SampleCommand.class, BenchCommand.class})
+        subcommands = {TrainCommand.class, FinetuneCommand.class, SampleCommand.class, BenchCommand.class,
+                CompareCommand.class, InspectCommand.class, ExplainCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

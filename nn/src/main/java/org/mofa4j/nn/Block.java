@@ -1,5 +1,6 @@
 package org.mofa4j.nn;
 
+import org.mofa4j.autograd.AnomalyMode;
 import org.mofa4j.autograd.ElementwiseFns;
 import org.mofa4j.autograd.Variable;
 import org.mofa4j.tensor.Rng;
@@ -20,8 +21,13 @@ public final class Block extends Module {
     }
 
     public Variable forward(Variable x) {
-        Variable h = ElementwiseFns.add(x, attn.forward(ln1.forward(x)));
-        return ElementwiseFns.add(h, mlp.forward(ln2.forward(h)));
+        Variable h;
+        try (AnomalyMode.Scope _ = AnomalyMode.layer("attn")) { // names the layer in anomaly-mode errors
+            h = ElementwiseFns.add(x, attn.forward(ln1.forward(x)));
+        }
+        try (AnomalyMode.Scope _ = AnomalyMode.layer("mlp")) {
+            return ElementwiseFns.add(h, mlp.forward(ln2.forward(h)));
+        }
     }
 
     public CausalSelfAttention attention() {

@@ -2,6 +2,7 @@ package org.mofa4j.nn;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.mofa4j.autograd.AnomalyMode;
 import org.mofa4j.autograd.ElementwiseFns;
 import org.mofa4j.autograd.LossFns;
 import org.mofa4j.autograd.MatmulFns;
@@ -81,13 +82,24 @@ public final class Gpt extends Module {
         for (int i = 0; i < t; i++) {
             positions[i] = i;
         }
-        Variable tok = wte.forward(ids);                                  // [B, T, C]
-        Variable pos = wpe.forward(IntTensor.wrap(positions, t));         // [T, C]
-        Variable x = dropout.forward(ElementwiseFns.add(tok, pos));
-        for (Block b : blocks) {
-            x = b.forward(x);
+        // layer scopes name the layer in anomaly-mode errors; they are shared no-ops when anomaly mode is off
+        Variable x;
+        try (AnomalyMode.Scope _ = AnomalyMode.layer("embeddings")) {
+            Variable tok = wte.forward(ids);                              // [B, T, C]
+            Variable pos = wpe.forward(IntTensor.wrap(positions, t));     // [T, C]
+            x = dropout.forward(ElementwiseFns.add(tok, pos));
         }
-        return MatmulFns.linear(lnF.forward(x), wte.weight());            // [B, T, V]
+        for (int i = 0; i < blocks.size(); i++) {
+            try (AnomalyMode.Scope _ = AnomalyMode.layer("blocks." + i)) {
+                x = blocks.get(i).forward(x);
+            }
+        }
+        try (AnomalyMode.Scope _ = AnomalyMode.layer("ln_f")) {
+            x = lnF.forward(x);
+        }
+        try (AnomalyMode.Scope _ = AnomalyMode.layer("head")) {
+            return MatmulFns.linear(x, wte.weight());                     // [B, T, V]
+        }
     }
 
     /** Mean cross-entropy of next-token prediction: logits(ids) against targets [B, T]. */

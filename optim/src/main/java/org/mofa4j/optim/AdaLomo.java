@@ -136,8 +136,15 @@ public final class AdaLomo extends FusedUpdateOptimizer<AdaLomo.Config> {
         }
         Tensor w = p.value();
         double alpha = c.lr() * lrScale() * Math.max(c.eps2(), FactoredSecondMoment.rms(w));
-        FactoredSecondMoment.update(w, clippedGrad(grad), s, new FactoredSecondMoment.StepScalars(
+        Inspection inspection = inspection();
+        boolean due = inspection != null && w.rank() == 2 && inspection.due(t);
+        Tensor weightBefore = due ? w.copy() : null;
+        double rmsRaw = FactoredSecondMoment.update(w, clippedGrad(grad), s, new FactoredSecondMoment.StepScalars(
                 c.beta2At(t), c.eps1(), c.clipThreshold(), alpha, c.weightDecay(), 0));
+        if (due) {
+            inspection.onAdaLomoStep(new Inspection.AdaLomoStep(p.name(), t, grad, rmsRaw,
+                    rmsRaw / Math.max(1, rmsRaw / c.clipThreshold()), alpha, weightBefore, w));
+        }
     }
 
     /** Restores the state and the global step t (the largest {@code <name>.step} in the dict). */

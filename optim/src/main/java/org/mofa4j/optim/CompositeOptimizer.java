@@ -50,6 +50,13 @@ public final class CompositeOptimizer implements StatefulOptimizer {
     }
 
     @Override
+    public void setInspection(Inspection inspection) {
+        for (StatefulOptimizer o : parts) {
+            o.setInspection(inspection);
+        }
+    }
+
+    @Override
     public void zeroGrad() {
         for (StatefulOptimizer o : parts) {
             o.zeroGrad();

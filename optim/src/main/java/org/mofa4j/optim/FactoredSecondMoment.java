@@ -108,11 +108,14 @@ final class FactoredSecondMoment {
     /**
      * Updates the second-moment state in {@code state} from {@code grad}, then applies Û to {@code param}.
      * Modifies: param (in place; the caller marks it modified) and the state tensors. Not modified: grad.
+     *
+     * @return RMS(U), the raw update's RMS before grouped normalisation (0 for an empty tensor); RMS(Û) is
+     *     RMS(U) / max(1, RMS(U)/d)
      */
-    static void update(Tensor param, Grad grad, ParamState state, StepScalars h) {
+    static double update(Tensor param, Grad grad, ParamState state, StepScalars h) {
         int numel = param.numel();
         if (numel == 0) {
-            return;
+            return 0;
         }
         Flat w = new Flat(param);
         GradFlat g = new GradFlat(grad);
@@ -124,6 +127,7 @@ final class FactoredSecondMoment {
         Flat v = mn != null ? null : new Flat(state.getOrZeros(FULL, dt, param.shape()));
         Flat mom = h.beta1() > 0 ? new Flat(state.getOrZeros(MOMENTUM, dt, param.shape())) : null;
         double denom;
+        double rmsRaw;
         if (mn != null) {
             int m = mn[0];
             int n = mn[1];
@@ -138,7 +142,8 @@ final class FactoredSecondMoment {
                     sumU2 += u * u;
                 }
             }
-            denom = Math.max(1, Math.sqrt(sumU2 / numel) / h.clipThreshold());
+            rmsRaw = Math.sqrt(sumU2 / numel);
+            denom = Math.max(1, rmsRaw / h.clipThreshold());
             for (int i = 0; i < m; i++) {
                 double ri = rowFactor[i];
                 for (int j = 0, k = i * n; j < n; j++, k++) {
@@ -153,11 +158,13 @@ final class FactoredSecondMoment {
                 double u = gk / Math.sqrt(v.get(k));
                 sumU2 += u * u;
             }
-            denom = Math.max(1, Math.sqrt(sumU2 / numel) / h.clipThreshold());
+            rmsRaw = Math.sqrt(sumU2 / numel);
+            denom = Math.max(1, rmsRaw / h.clipThreshold());
             for (int k = 0; k < numel; k++) {
                 apply(w, mom, k, g.get(k) / Math.sqrt(v.get(k)) / denom, h);
             }
         }
+        return rmsRaw;
     }
 
     /** Row and column EMAs of Q = G² + ε₁, then the row and column factors of 1/√V̂. */

@@ -230,8 +230,15 @@ public final class GaLore extends Optimizer<GaLore.Config> {
         int n = w.dim(1);
         GaLoreProjector.Side side = c.projection().side(m, n);
         GaLoreProjector proj = stored(side, s);
+        Inspection inspection = inspection();
+        boolean due = inspection != null && inspection.due(s.step() + 1);
+        Tensor weightBefore = due ? w.copy() : null;
+        GaLoreProjector previous = null;
+        boolean refreshed = false;
         if (proj == null || s.step() % c.updateProjGap() == 0) {
             GaLoreProjector old = proj;
+            previous = old;
+            refreshed = true;
             proj = GaLoreProjector.fromGradient(grad, side, c.rank());
             if (c.reprojectMoments() && old != null) {
                 reprojectMoments(s, old, proj);
@@ -271,6 +278,10 @@ public final class GaLore extends Optimizer<GaLore.Config> {
         proj.addProjectBack(normalized, -stepSize * c.scale(), w); // W += −s·α·back(N)
         if (c.weightDecay() > 0) {
             w.mulInPlace(1 - lr * c.weightDecay());
+        }
+        if (inspection != null && (due || refreshed)) {
+            inspection.onGaLoreStep(new Inspection.GaLoreStep(p.name(), t, due, grad, refreshed, previous, proj, r,
+                    weightBefore, w));
         }
     }
 

@@ -372,6 +372,10 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
         double beta = c.betaAt(s.step());
         Tensor u = s.get(U);
         Tensor v = s.get(V);
+        Tensor sBefore = s.get(S);
+        Inspection inspection = inspection();
+        boolean due = inspection != null && inspection.due(s.step() + 1);
+        Tensor weightBefore = due ? p.value().copy() : null;
         LowRankMomentum.Factors next = LowRankMomentum.umf(u, s.get(S), v, a, bt, beta, p.name());
         s.put(U, next.u());
         s.put(S, next.s());
@@ -392,7 +396,21 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
                 addNormalComponent(w, grad, u, v, a, bt, lr * c.eta2());
             }
         }
-        s.nextStep();
+        long t = s.nextStep();
+        if (inspection != null) {
+            inspection.onMoFaSgdStep(new Inspection.MoFaSgdStep(p.name(), t, due, beta, grad,
+                    new Factors(u, sBefore, v), new Factors(next.u(), next.s(), next.v()), a, bt, weightBefore, w));
+        }
+    }
+
+    /** Inspection needs the full gradient at step time, which fused mode never keeps, so the two exclude each other. */
+    @Override
+    public void setInspection(Inspection inspection) {
+        if (inspection != null && attached) {
+            throw new IllegalStateException("MoFaSGD: inspection needs the full gradient at each step, which fused "
+                    + "mode consumes inside backward; detach() first (train without --fused)");
+        }
+        super.setInspection(inspection);
     }
 
     /** W −= scale·U·diag(φ(S))·Vᵀ in place, as one accumulating GEMM of [m, r]·[r, n]. Modifies: w. */
@@ -444,6 +462,10 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
     public void attach() {
         if (attached) {
             return;
+        }
+        if (inspection() != null) {
+            throw new IllegalStateException("MoFaSGD: fused mode cannot be inspected (inspection needs the full "
+                    + "gradient at each step); clear it with setInspection(null) first");
         }
         for (ParamGroup<Config> g : groups()) {
             Config c = g.config();

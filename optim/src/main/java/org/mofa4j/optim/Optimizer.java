@@ -35,6 +35,7 @@ public abstract class Optimizer<C> implements StatefulOptimizer {
     private double lrScale = 1.0;
     private NonFiniteGradPolicy nonFiniteGradPolicy = NonFiniteGradPolicy.THROW;
     private long skippedSteps;
+    private Inspection inspection;
 
     /** What {@link #step()} does when a gradient holds NaN or ±Inf. Either way no parameter is modified. */
     public enum NonFiniteGradPolicy {
@@ -49,6 +50,10 @@ public abstract class Optimizer<C> implements StatefulOptimizer {
         this.groups = List.copyOf(groups);
         Set<String> names = new HashSet<>();
         IdentityHashMap<Variable, Boolean> seen = new IdentityHashMap<>();
+        if (this.groups.stream().allMatch(g -> g.params().isEmpty())) {
+            throw new IllegalArgumentException(name + ": params is empty; an optimizer needs at least one parameter "
+                    + "(are they all frozen?)");
+        }
         for (ParamGroup<C> g : this.groups) {
             for (Variable p : g.params()) {
                 if (p.name() == null || !names.add(p.name())) {
@@ -104,6 +109,17 @@ public abstract class Optimizer<C> implements StatefulOptimizer {
             s.paramShape = k.shape();
             return s;
         });
+    }
+
+    /** Sets or clears (null) the diagnostics hook; optimizers without diagnostics never call it. */
+    @Override
+    public void setInspection(Inspection inspection) {
+        this.inspection = inspection;
+    }
+
+    /** The diagnostics hook, or null when inspection is off (the default). */
+    protected final Inspection inspection() {
+        return inspection;
     }
 
     public void setNonFiniteGradPolicy(NonFiniteGradPolicy policy) {
@@ -194,25 +210,7 @@ public abstract class Optimizer<C> implements StatefulOptimizer {
 
     /** The row-major index of t's first NaN or ±Inf element, or −1 when all are finite. Not modified: t. */
     static int firstNonFinite(Tensor t) {
-        Tensor c = t.contiguous();
-        int n = c.numel();
-        int o = c.offset();
-        if (c.dtype() == org.mofa4j.tensor.DType.F32) {
-            float[] a = c.data();
-            for (int i = 0; i < n; i++) {
-                if (!Float.isFinite(a[o + i])) {
-                    return i;
-                }
-            }
-        } else {
-            double[] a = c.dataF64();
-            for (int i = 0; i < n; i++) {
-                if (!Double.isFinite(a[o + i])) {
-                    return i;
-                }
-            }
-        }
-        return -1;
+        return t.firstNonFinite();
     }
 
     @Override

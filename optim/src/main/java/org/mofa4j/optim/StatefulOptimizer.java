@@ -38,6 +38,12 @@ public interface StatefulOptimizer {
     /** Exact bytes of optimizer state per parameter name (0 before the first step). */
     Map<String, Long> stateBytesPerParameter();
 
+    /**
+     * Sets, or clears with null, the diagnostics hook ({@link Inspection}) of every optimizer in this one that has
+     * something to show (MoFaSGD, GaLore, AdaLomo); the others ignore it. Off (null) by default.
+     */
+    default void setInspection(Inspection inspection) {}
+
     /** Exact bytes of all optimizer state. */
     default long stateBytes() {
         long total = 0;

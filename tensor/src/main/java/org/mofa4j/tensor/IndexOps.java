@@ -91,7 +91,8 @@ final class IndexOps {
         }
         if (sum != a.shape[ax]) {
             throw new ShapeException("split: sizes " + Arrays.toString(sizes) + " sum to " + sum + " but axis " + axis
-                    + " has size " + a.shape[ax] + " (shape " + Shapes.str(a.shape) + ")");
+                    + " has size " + a.shape[ax] + " (shape " + Shapes.str(a.shape) + "); the sizes must sum to the axis "
+                    + "size");
         }
         Tensor[] out = new Tensor[sizes.length];
         int start = 0;
@@ -104,7 +105,7 @@ final class IndexOps {
 
     private static Tensor checkParts(String op, Tensor[] parts) {
         if (parts == null || parts.length == 0) {
-            throw new ShapeException(op + ": needs at least one tensor");
+            throw new ShapeException(op + ": parts is empty (0 tensors); needs at least one tensor");
         }
         for (int k = 0; k < parts.length; k++) {
             if (parts[k] == null) {

@@ -85,7 +85,7 @@ public final class Rng {
     /** Puts this generator in the state {@link #state()} returned (for objects that hold a reference to it). */
     public void setState(long[] state) {
         if (state == null || state.length != 3) {
-            throw new IllegalArgumentException("Rng.setState: expected 3 longs (k0, k1, counter), got "
+            throw new IllegalArgumentException("Rng.setState: state must hold 3 longs (k0, k1, counter), got "
                     + (state == null ? "null" : state.length));
         }
         k0 = state[0];

@@ -281,6 +281,30 @@ public final class Tensor {
         return f != null ? f[p] : d[p];
     }
 
+    /**
+     * The logical row-major index of the first NaN or ±Inf element, or −1 when every element is finite. One pass
+     * over a contiguous tensor's storage (a strided view is made contiguous first). Not modified: this tensor.
+     */
+    public int firstNonFinite() {
+        Tensor c = contiguous();
+        int n = c.numel();
+        int o = c.offset;
+        if (c.f != null) {
+            for (int i = 0; i < n; i++) {
+                if (!Float.isFinite(c.f[o + i])) {
+                    return i;
+                }
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                if (!Double.isFinite(c.d[o + i])) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
     /** Sets the element at logical row-major position i. Modifies this tensor's storage. */
     public void setFlat(int i, double value) {
         int p = storagePosition(i);
@@ -305,7 +329,7 @@ public final class Tensor {
     private int position(String op, int[] index) {
         if (index.length != shape.length) {
             throw new ShapeException(op + ": " + index.length + " indices for a tensor of shape "
-                    + Shapes.str(shape));
+                    + Shapes.str(shape) + "; expected one index per axis (" + shape.length + ")");
         }
         int p = offset;
         for (int i = 0; i < index.length; i++) {
@@ -511,8 +535,9 @@ public final class Tensor {
     public Tensor narrow(int axis, int start, int length) {
         int a = Shapes.axis("narrow", axis, shape.length);
         if (start < 0 || length < 0 || start + length > shape[a]) {
-            throw new ShapeException("narrow: range [" + start + ", " + (start + length) + ") out of bounds for axis "
-                    + axis + " of size " + shape[a] + " (shape " + Shapes.str(shape) + ")");
+            throw new ShapeException("narrow: start " + start + " and length " + length + " select [" + start + ", "
+                    + (start + length) + "), out of bounds for axis " + axis + " of size " + shape[a] + " (shape "
+                    + Shapes.str(shape) + "); need start ≥ 0, length ≥ 0 and start + length ≤ " + shape[a]);
         }
         int[] s = shape.clone();
         s[a] = length;

@@ -14,11 +14,18 @@ import org.mofa4j.tensor.kernels.KernelMode;
 /**
  * Starts the measuring processes of the benchmarks: a child JVM per kernel thread count (the count is fixed per
  * JVM by {@code -Dmofa4j.threads}), and the Python peer. Output lines are read back; the lines a caller wants
- * start with a tag such as {@code ROW}, the rest is kept for the error message when the child fails.
+ * start with a tag such as {@code ROW}, the rest is kept for the error message when the child fails. The reliability
+ * tests use {@link #javaCommand} too, to kill and interrupt training runs.
  */
-final class ChildProcess {
+public final class ChildProcess {
     /** The heap every measuring child JVM gets, so that runs are comparable across machines. */
     static final String CHILD_HEAP = "-Xmx2g";
+
+    /**
+     * The collector of children that measure heap: serial, so that {@code System.gc()} is exactly one full,
+     * stop-the-world collection and the heap used right after it is the live heap (see {@link PeakHeapProbe}).
+     */
+    public static final String MEASURING_GC = "-XX:+UseSerialGC";
 
     private ChildProcess() {
     }
@@ -27,10 +34,24 @@ final class ChildProcess {
      * {@code java ... -Dmofa4j.threads=threads -cp <this class path> main args...}: the same java binary and class
      * path as this JVM, the Vector API module, a fixed heap, and this JVM's {@code -Dmofa4j.kernels} if set.
      */
-    static List<String> javaCommand(int threads, Class<?> main, List<String> args) {
+    public static List<String> javaCommand(int threads, Class<?> main, List<String> args) {
+        return javaCommand(threads, List.of(), main, args);
+    }
+
+    /** {@link #javaCommand(int, Class, List)} with another heap flag, e.g. {@code -Xmx8g} for a 124M-parameter model. */
+    public static List<String> javaCommand(int threads, String heapFlag, Class<?> main, List<String> args) {
+        return javaCommand(threads, List.of(heapFlag), main, args);
+    }
+
+    /**
+     * {@link #javaCommand(int, Class, List)} with extra JVM options (e.g. {@link #MEASURING_GC}) before the class;
+     * an {@code -Xmx} among them replaces the default heap, since the JVM takes the last one.
+     */
+    public static List<String> javaCommand(int threads, List<String> jvmOptions, Class<?> main, List<String> args) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-Xss4m",
                 CHILD_HEAP, "-D" + KernelMode.THREADS_PROPERTY + "=" + threads));
+        cmd.addAll(jvmOptions);
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("-D" + KernelMode.MODE_PROPERTY + "=")) {
                 cmd.add(a);
@@ -42,13 +63,13 @@ final class ChildProcess {
     }
 
     /** What a finished child printed: its exit code, the lines with the wanted tag, and everything it said. */
-    record Output(int exitCode, List<String> tagged, String all) {
-        boolean ok() {
+    public record Output(int exitCode, List<String> tagged, String all) {
+        public boolean ok() {
             return exitCode == 0 && !tagged.isEmpty();
         }
 
         /** The last few lines of the output, for error messages. */
-        String tail(int lines) {
+        public String tail(int lines) {
             String[] l = all.strip().split("\n");
             return String.join("\n", java.util.Arrays.copyOfRange(l, Math.max(0, l.length - lines), l.length));
         }
@@ -59,7 +80,7 @@ final class ChildProcess {
      * start with {@code tag + '\t'}. Lines starting with {@code "PROGRESS\t"} are echoed to this process's stderr.
      * A child still running after {@code timeoutSeconds} is destroyed (exit code -1).
      */
-    static Output run(List<String> cmd, Map<String, String> env, String tag, long timeoutSeconds)
+    public static Output run(List<String> cmd, Map<String, String> env, String tag, long timeoutSeconds)
             throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(env);

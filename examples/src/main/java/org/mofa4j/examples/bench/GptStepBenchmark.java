@@ -441,7 +441,7 @@ public final class GptStepBenchmark {
     // ---- process probes (heap probes: HeapProbe) ----
 
     /** CPU time of this process (all threads, GC included) in ns, or -1 where the JVM cannot tell. */
-    private static long processCpuNanos() {
+    static long processCpuNanos() {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             return os.getProcessCpuTime();
         }

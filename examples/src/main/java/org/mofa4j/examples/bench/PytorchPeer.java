@@ -46,6 +46,12 @@ public final class PytorchPeer {
      */
     public static Outcome run(String python, Path script, int threads, GptStepBenchmark.Settings s)
             throws InterruptedException {
+        return run(python, script, threads, s, List.of());
+    }
+
+    /** {@link #run(String, Path, int, GptStepBenchmark.Settings)} with more peer arguments (e.g. --positions N). */
+    public static Outcome run(String python, Path script, int threads, GptStepBenchmark.Settings s,
+            List<String> extraArgs) throws InterruptedException {
         Path found = script != null ? script : findScript();
         if (found == null || !Files.isRegularFile(found)) {
             return Outcome.unavailable(SCRIPT_NAME + " not found" + (found == null ? "" : " at " + found)
@@ -66,6 +72,7 @@ public final class PytorchPeer {
                 cmd.add(e.getValue());
             }
             cmd.addAll(List.of("--threads", Integer.toString(threads)));
+            cmd.addAll(extraArgs);
             ChildProcess.Output out = ChildProcess.run(cmd, env, GptStepBenchmark.STEP_TAG, 3600);
             if (!out.ok()) {
                 return Outcome.unavailable("the peer failed (exit " + out.exitCode() + "): "

@@ -13,9 +13,10 @@ import picocli.CommandLine.Option;
 /**
  * {@code mofa4j bench}: matmul and elementwise throughput, the tiny-GPT training step against PyTorch on the same
  * machine, and optionally a 1,000-step heap-flatness check; one table, summary lines, one {@code JSON} line.
- * The work is in {@link BenchSuite}.
+ * The work is in {@link BenchSuite}. {@code mofa4j bench soak} is the long-run memory check ({@link SoakCommand});
+ * {@code mofa4j bench gpt2} is the fine-tuning step at GPT-2 124M shape ({@link BenchGpt2Command}).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {SoakCommand.class, BenchGpt2Command.class},
         description = {
             "Benchmarks: matmul GFLOP/s (mofa4j 1t/Nt, scalar twin, EJML, EJML-MT), elementwise add/exp GB/s,"
                     + " and the tiny-GPT training step (L4 d128 h4 T64 V256, batch 16, fwd+bwd+AdamW) in ms/step"

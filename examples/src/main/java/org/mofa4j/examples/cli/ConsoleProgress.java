@@ -6,9 +6,10 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.mofa4j.nn.train.TrainingListener;
 
-/** A progress bar with step, loss, lr, tokens/s and ETA; evaluation results are printed as lines. */
+/** A progress bar with step, loss, lr, tokens/s and ETA (or the skipped-step count); evaluations print as lines. */
 final class ConsoleProgress implements TrainingListener, AutoCloseable {
     private ProgressBar bar;
+    private long skipped;
 
     @Override
     public void onStart(long firstStep, long totalSteps) {
@@ -22,6 +23,13 @@ final class ConsoleProgress implements TrainingListener, AutoCloseable {
         bar.stepTo(s.step());
         bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f lr %.2e %,.0f tok/s", s.loss(), s.lr(),
                 s.tokensPerSecond()));
+    }
+
+    @Override
+    public void onSkippedStep(long step, String reason) {
+        skipped++;
+        bar.stepTo(step);
+        bar.setExtraMessage(String.format(Locale.ROOT, "skipped %d step(s): %s", skipped, reason));
     }
 
     @Override

@@ -19,8 +19,9 @@ final class LossPlot {
     static void write(MetricsLog metrics, Path png, String title) {
         XYChart chart = new XYChartBuilder().width(900).height(500).title("loss: " + title).xAxisTitle("step")
                 .yAxisTitle("cross-entropy").build();
-        addSeries(chart, "train", metrics.trainCurve(), 1, false);
-        addSeries(chart, "validation", metrics.evalCurve(), 2, true);
+        MetricsLog.Curves curves = metrics.curves();
+        addSeries(chart, "train", curves.train(), 1, false);
+        addSeries(chart, "validation", curves.eval(), 2, true);
         try {
             Files.createDirectories(png.toAbsolutePath().getParent());
             BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);

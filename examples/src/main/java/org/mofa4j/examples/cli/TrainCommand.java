@@ -2,25 +2,27 @@ package org.mofa4j.examples.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.mofa4j.autograd.AnomalyMode;
 import org.mofa4j.nn.Gpt;
 import org.mofa4j.nn.GptConfig;
 import org.mofa4j.nn.Lora;
-import org.mofa4j.nn.LoraConfig;
 import org.mofa4j.nn.data.BpeTokenizer;
 import org.mofa4j.nn.data.BuiltInCorpus;
 import org.mofa4j.nn.data.ByteTokenizer;
 import org.mofa4j.nn.data.CharTokenizer;
 import org.mofa4j.nn.data.TextDataset;
 import org.mofa4j.nn.data.Tokenizer;
+import org.mofa4j.nn.train.InspectionLog;
 import org.mofa4j.nn.train.MetricsLog;
+import org.mofa4j.nn.train.NonFiniteLossException;
 import org.mofa4j.nn.train.TrainConfig;
 import org.mofa4j.nn.train.Trainer;
 import org.mofa4j.nn.train.TrainingCheckpoint;
-import org.mofa4j.optim.Optimizers;
 import org.mofa4j.optim.StatefulOptimizer;
 import org.mofa4j.tensor.backend.Backend;
 import org.mofa4j.tensor.backend.Backends;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -51,22 +53,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "12") int batch;
     @Option(names = "--accumulation", defaultValue = "1") int accumulation;
 
-    @Option(names = "--optimizer", defaultValue = "adamw",
-            description = "adamw, sgd, adafactor, adalomo, lomo, mofasgd, mofasgd-reciprocal, galore or muon "
-                    + "(default: ${DEFAULT-VALUE})")
-    String optimizer;
-    @Option(names = "--rank", defaultValue = "8", description = "rank of MoFaSGD and GaLore") int rank;
-    @Option(names = "--fallback-lr", defaultValue = "1e-3",
-            description = "AdamW learning rate for the parameters MoFaSGD, GaLore and Muon do not take") double fallbackLr;
-    @Option(names = "--fused", description = "LOMO, AdaLomo, MoFaSGD: update inside backward") boolean fused;
-    @Option(names = "--beta2", defaultValue = "0.99") double beta2;
-    @Option(names = "--lora-rank", defaultValue = "0",
-            description = "> 0: freeze the model and train LoRA adapters of this rank (α = 2·rank) on every "
-                    + "attention and MLP Linear") int loraRank;
+    @Mixin
+    OptimizerOptions optimizerOptions;
     @Option(names = "--lr", defaultValue = "1e-3") double lr;
     @Option(names = "--min-lr-fraction", defaultValue = "0.1") double minLrFraction;
     @Option(names = "--warmup", defaultValue = "100") int warmup;
-    @Option(names = "--weight-decay", defaultValue = "0.1") double weightDecay;
     @Option(names = "--clip", defaultValue = "1.0", description = "global-norm clip, 0 = off") double clip;
 
     @Option(names = "--eval-every", defaultValue = "250") int evalEvery;
@@ -87,6 +78,22 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue from the newest checkpoint in --out")
     boolean resume;
 
+    @Option(names = "--no-plot", description = "do not draw loss.png at the end (metrics.jsonl has the curves)")
+    boolean noPlot;
+
+    @Option(names = "--detect-anomaly", description = "check every op's output and every gradient for NaN/Inf and "
+            + "stop at the first one, naming the op, its shapes, the layer and the parameter (slower)")
+    boolean detectAnomaly;
+
+    @Option(names = "--on-nonfinite", defaultValue = "stop", description = "a NaN/Inf loss or gradient: stop (keep "
+            + "the last checkpoint and exit) or skip (drop the step, count it, go on) (default: ${DEFAULT-VALUE})")
+    String onNonFinite;
+
+    @Option(names = "--inspect-every", defaultValue = "0", paramLabel = "N",
+            description = "> 0: record MoFaSGD / GaLore / AdaLomo diagnostics every N steps into --out/"
+                    + InspectionLog.FILE_NAME + " (then: mofa4j inspect --out dir); 0 = off, no cost")
+    int inspectEvery;
+
     @Option(names = "--device", defaultValue = "cpu",
             description = "cpu or gpu (TornadoVM: needs the -Ptornado build and java @$TORNADOVM_HOME/tornado-argfile;"
                     + " fails naming what is missing, never falls back). -Dmofa4j.log.device=true logs each call's "
@@ -95,6 +102,15 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Trainer.NonFinitePolicy policy = switch (onNonFinite) {
+            case "stop" -> Trainer.NonFinitePolicy.STOP;
+            case "skip" -> Trainer.NonFinitePolicy.SKIP;
+            default -> throw new IllegalArgumentException("--on-nonfinite must be stop or skip, got '" + onNonFinite
+                    + "'");
+        };
+        if (keep < 1) { // checked now rather than at the first checkpoint, after minutes of training
+            throw new IllegalArgumentException("--keep must be ≥ 1 (keep at least the newest checkpoint), got " + keep);
+        }
         Startup.announce();
         Backend backend = Backends.open(device);
         Backends.use(backend);
@@ -111,38 +127,73 @@ public final class TrainCommand implements Callable<Integer> {
         TextDataset.Split split = dataset.split();
         GptConfig modelConfig = new GptConfig(layers, heads, width, context, tok.vocabSize(), dropout);
         TrainConfig trainConfig = new TrainConfig(steps, batch, context, accumulation, Math.min(warmup, steps),
-                minLrFraction, fused ? 0 : clip, evalEvery, evalBatches, checkpointEvery == 0 ? steps : checkpointEvery, seed);
+                minLrFraction, optimizerOptions.fused ? 0 : clip, evalEvery, evalBatches,
+                checkpointEvery == 0 ? steps : checkpointEvery, seed);
         TrainingCheckpoint.Loaded resumed = resume ? loadForResume(tok, modelConfig) : null;
         Gpt model = resumed != null ? resumed.model() : new Gpt(modelConfig, seed);
-        if (loraRank > 0) {
-            if (resume) {
-                throw new IllegalArgumentException("--lora-rank with --resume is not supported yet: checkpoints of "
-                        + "adapted models hold lora.A/lora.B tensors that a plain model does not load");
-            }
-            Lora.apply(model, LoraConfig.of(loraRank), seed);
-            System.out.println(Lora.report(model));
+        if (optimizerOptions.loraRank > 0 && resume) {
+            throw new IllegalArgumentException("--lora-rank with --resume is not supported yet: checkpoints of "
+                    + "adapted models hold lora.A/lora.B tensors that a plain model does not load");
         }
-        StatefulOptimizer opt = Optimizers.create(
-                new Optimizers.Spec(optimizer, lr, weightDecay, beta2, rank, fallbackLr, fused), model.trainableParameters());
+        optimizerOptions.applyLora(model, seed);
+        StatefulOptimizer opt = optimizerOptions.create(model, lr);
         System.out.printf("data: %s, %,d tokens (%s tokenizer, vocab %d); train %,d, validation %,d%n", source,
                 dataset.tokens().size(), tok.kind(), tok.vocabSize(), split.train().size(), split.validation().size());
-        if (fused && clip > 0) {
+        if (optimizerOptions.fused && clip > 0) {
             System.out.println("note: --fused consumes gradients inside backward, so global-norm clipping is off");
         }
         System.out.printf("model: %s, %,d parameters; optimizer %s%n", modelConfig, model.parameterCount(), opt.name());
 
         Trainer trainer = new Trainer(model, opt, split.train(), split.validation(), trainConfig, lr)
-                .onCheckpoint(t -> TrainingCheckpoint.save(out, t, tok, keep));
+                .onCheckpoint(t -> TrainingCheckpoint.save(out, t, tok, keep))
+                .onNonFinite(policy);
         if (resumed != null) {
             TrainingCheckpoint.restoreTraining(out, resumed.step(), trainer);
             System.out.printf("resumed from %s at step %d%n", resumed.file(), resumed.step());
         }
+        if (detectAnomaly) {
+            System.out.println("anomaly detection on: every op's output and gradient is checked for NaN/Inf");
+        }
+        if (inspectEvery < 0) {
+            throw new IllegalArgumentException("--inspect-every must be ≥ 0 (0 = off), got " + inspectEvery);
+        }
         try (MetricsLog metrics = new MetricsLog(out.resolve("metrics.jsonl"));
-                ConsoleProgress progress = new ConsoleProgress()) {
-            trainer.addListener(metrics).addListener(progress);
-            trainer.run();
-            LossPlot.write(metrics, out.resolve("loss.png"), source);
-            System.out.println("loss curves: " + out.resolve("loss.png") + ", metrics: " + out.resolve("metrics.jsonl"));
+                InspectionLog inspection = inspectEvery > 0
+                        ? new InspectionLog(out.resolve(InspectionLog.FILE_NAME), opt, inspectEvery) : null;
+                ConsoleProgress progress = new ConsoleProgress();
+                StopOnSignal stop = new StopOnSignal(trainer);
+                AnomalyMode.Scope _ = AnomalyMode.enabledIf(detectAnomaly)) {
+            trainer.addListener(metrics);
+            if (inspection != null) {
+                trainer.addListener(inspection);
+            }
+            trainer.addListener(progress);
+            try {
+                trainer.run();
+            } catch (NonFiniteLossException e) {
+                throw new IllegalStateException(e.getMessage() + "; newest checkpoint on disk: "
+                        + describe(TrainingCheckpoint.latestModelFile(out)), e);
+            }
+            if (trainer.skippedSteps() > 0) {
+                System.out.printf("skipped %d step(s) with a NaN/Inf loss or gradient (see \"skip\" lines in %s)%n",
+                        trainer.skippedSteps(), out.resolve("metrics.jsonl"));
+            }
+            if (trainer.stoppedEarly()) {
+                System.out.printf("interrupted: stopped after step %d, checkpoint %s; continue with --resume%n",
+                        trainer.step(), describe(TrainingCheckpoint.latestModelFile(out)));
+                return StopOnSignal.EXIT_CODE;
+            }
+            if (!noPlot) {
+                LossPlot.write(metrics, out.resolve("loss.png"), source);
+                System.out.println("loss curves: " + out.resolve("loss.png"));
+            }
+            System.out.println("metrics: " + out.resolve("metrics.jsonl"));
+            if (inspection != null) {
+                System.out.printf("diagnostics: %s (%d records, %.0f ms of %.0f ms training); report: "
+                        + "./mofa4j inspect %s%n", out.resolve(InspectionLog.FILE_NAME),
+                        inspection.recorder().recordCount(), inspection.recorder().nanosSpent() / 1e6,
+                        inspection.trainMillis(), out);
+            }
         }
         if (backend != Backends.cpu()) {
             System.out.printf("device %s: %,d bytes moved between host and device%n", backend.device(),
@@ -150,13 +201,17 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (sampleTokens > 0) {
             System.out.println("--- sample ---");
-            if (loraRank > 0) {
+            if (optimizerOptions.loraRank > 0) {
                 Lora.merge(model); // the KV-cache decoder reads plain weights
             }
             SampleCommand.sample(model, tok, "", sampleTokens, 0.8, 0, seed, true);
             System.out.println();
         }
         return 0;
+    }
+
+    private static String describe(Path checkpoint) {
+        return checkpoint == null ? "none" : checkpoint.toString();
     }
 
     private TrainingCheckpoint.Loaded loadForResume(Tokenizer tok, GptConfig wanted) {

@@ -238,7 +238,7 @@ public final class BpeTokenizer implements Tokenizer {
         }
         if (pre == null) {
             throw new IllegalArgumentException(where + ": unknown pretokenizer \"" + name
-                    + "\", expected \"none\" or \"words\"");
+                    + "\", expected \"none\", \"words\" or \"gpt2\"");
         }
         List<Object> list = Json.getArray(obj, "merges", where);
         List<int[]> merges = new ArrayList<>(list.size());

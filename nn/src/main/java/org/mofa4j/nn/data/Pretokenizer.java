@@ -2,6 +2,8 @@ package org.mofa4j.nn.data;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How {@link BpeTokenizer} cuts text into pieces before byte-pair merging; merges never cross a piece boundary.
@@ -53,7 +55,47 @@ public enum Pretokenizer {
             }
             return pieces;
         }
+    },
+
+    /**
+     * GPT-2's own pattern (OpenAI's {@code encoder.py}, also used by Hugging Face's {@code GPT2Tokenizer}):
+     * <pre>
+     *   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+     * </pre>
+     * matched left to right, the first alternative that matches winning. So contractions are pieces of their own
+     * ({@code "don't"} → {@code "don", "'t"}; only lowercase ASCII apostrophe forms), a word, number or run of
+     * other symbols takes one preceding U+0020 space, and a whitespace run before a word gives up its last
+     * character: {@code "a   b"} → {@code "a", "  ", " b"} (the {@code (?!\S)} look-ahead). As in the
+     * Python {@code regex} module the reference uses, {@code \s} is Unicode White_Space, {@code \p{L}} any
+     * letter and {@code \p{N}} any number (Java's {@link Pattern#UNICODE_CHARACTER_CLASS}). Every character is
+     * whitespace, a letter, a number or other, so some alternative matches at every position and the pieces
+     * concatenate back to the text.
+     */
+    GPT2 {
+        @Override
+        public List<String> split(String text) {
+            List<String> pieces = new ArrayList<>();
+            Matcher m = GPT2_PATTERN.matcher(text);
+            int end = 0;
+            while (m.find()) {
+                if (m.start() != end) {
+                    throw new IllegalStateException("Pretokenizer.GPT2: no piece covers text[" + end + ", "
+                            + m.start() + ")");
+                }
+                pieces.add(m.group());
+                end = m.end();
+            }
+            if (end != text.length()) {
+                throw new IllegalStateException("Pretokenizer.GPT2: no piece covers text[" + end + ", "
+                        + text.length() + ")");
+            }
+            return pieces;
+        }
     };
+
+    private static final Pattern GPT2_PATTERN = Pattern.compile(
+            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+            Pattern.UNICODE_CHARACTER_CLASS);
 
     private static final int WHITESPACE = 0;
     private static final int LETTER = 1;

@@ -7,12 +7,14 @@ import org.mofa4j.nn.json.Json;
 /**
  * Restores any {@link Tokenizer} from its {@link Tokenizer#toJson()} form.
  *
- * <p>Every form is a JSON object with {@code "kind"} (one of {@code "byte"}, {@code "char"}, {@code "bpe"}) and
+ * <p>Every form is a JSON object with {@code "kind"} (one of {@code "byte"}, {@code "char"}, {@code "bpe"},
+ * {@code "gpt2"}) and
  * {@code "version"} (currently 1), plus the fields of that kind:
  * <pre>
  *   {"kind":"byte","version":1}
  *   {"kind":"char","version":1,"codePoints":[10,32,33,...]}                      sorted, id = index
  *   {"kind":"bpe","version":1,"pretokenizer":"words","merges":[[97,97],[256,98],...]}   merge i makes id 256+i
+ *   {"kind":"gpt2","version":1,"vocab":{"!":0,...},"merges":["Ġ t",...]}          see Gpt2Tokenizer
  * </pre>
  * Unknown extra fields are ignored, so later versions can add fields that older readers skip.
  */
@@ -58,8 +60,9 @@ public final class Tokenizers {
             case ByteTokenizer.KIND -> ByteTokenizer.INSTANCE;
             case CharTokenizer.KIND -> CharTokenizer.fromJsonObject(obj, where);
             case BpeTokenizer.KIND -> BpeTokenizer.fromJsonObject(obj, where);
+            case Gpt2Tokenizer.KIND -> Gpt2Tokenizer.fromJsonObject(obj, where);
             default -> throw new IllegalArgumentException("Tokenizers.fromJson: unknown kind \"" + kind
-                    + "\", expected one of \"byte\", \"char\", \"bpe\"");
+                    + "\", expected one of \"byte\", \"char\", \"bpe\", \"gpt2\"");
         };
     }
 }

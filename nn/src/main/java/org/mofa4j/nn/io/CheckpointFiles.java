@@ -142,6 +142,27 @@ public final class CheckpointFiles {
     }
 
     /**
+     * Deletes the temporary files {@code .<prefix><digits>.safetensors.<12 hex digits>.tmp} in {@code dir}: what
+     * {@link #writeAtomically} leaves when its process is killed mid-write (a crash skips the clean-up). Call it only
+     * while no other process writes checkpoints with this prefix into {@code dir}. Returns the deleted files.
+     */
+    public static List<Path> removeStaleTemporaries(Path dir, String prefix) throws IOException {
+        Pattern pattern = Pattern.compile("\\." + Pattern.quote(prefix) + "[0-9]{1,18}" + Pattern.quote(SUFFIX)
+                + "\\.[0-9a-f]{12}\\.tmp");
+        List<Path> deleted = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path p : entries) {
+                if (pattern.matcher(p.getFileName().toString()).matches()
+                        && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(p);
+                    deleted.add(p);
+                }
+            }
+        }
+        return deleted;
+    }
+
+    /**
      * Deletes the checkpoints {@code <prefix><digits>.safetensors} in {@code dir} except the {@code k} with the
      * highest step numbers. Anything else (other prefixes, temporary files, directories, links) is never touched.
      * Equal steps (e.g. {@code ckpt-7} and {@code ckpt-007}) are ordered by name. Returns the deleted files, oldest

@@ -38,9 +38,19 @@ final class SafetensorsReader {
     private record Entry(String name, String dtypeName, FileDType dtype, int[] shape, int numel, long begin,
             long end) {}
 
+    /** Opens {@code file}; a missing file is a NoSuchFileException whose message says so, not just the path. */
+    private static FileChannel openForReading(Path file) throws IOException {
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such file: cannot read a "
+                    + "safetensors file that does not exist");
+        }
+    }
+
     /** Reads {@code file}, feeding the data section, in order, to {@code digest} when it is not null. */
     static Safetensors.Contents read(Path file, MessageDigest digest) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = openForReading(file)) {
             long size = ch.size();
             if (size < 8) {
                 throw new CheckpointException(file, "file is " + size

@@ -40,8 +40,13 @@ public final class Trainer {
     private final LrSchedule schedule;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private CheckpointWriter checkpointWriter;
+    private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.STOP;
+    private long skippedSteps;
+    private volatile boolean stopRequested;
+    private boolean stoppedEarly;
     private long step;
     private double lastTrainLoss = Double.NaN;
+    private long peakGradientBytes;
 
     /**
      * @param baseLr the optimizer's configured learning rate, used only to report the scheduled value
@@ -83,6 +88,33 @@ public final class Trainer {
     public Trainer onCheckpoint(CheckpointWriter writer) {
         this.checkpointWriter = writer;
         return this;
+    }
+
+    /** What a NaN or infinite loss or gradient norm does to the run. */
+    public enum NonFinitePolicy {
+        /** Throw {@link NonFiniteLossException} naming the step (the default); checkpoints already written stay. */
+        STOP,
+        /** Skip the step (no update, gradients dropped), count it ({@link #skippedSteps()}) and go on. */
+        SKIP
+    }
+
+    /**
+     * Sets the non-finite policy (default {@link NonFinitePolicy#STOP}). With SKIP the gradients are checked before
+     * each optimizer step (one extra pass over them when clipping is off). Optimizers that update inside backward
+     * (LOMO, AdaLomo) can only skip on the loss, which is checked before backward; a bad gradient inside their
+     * backward is handled by their own {@code NonFiniteGradPolicy}.
+     */
+    public Trainer onNonFinite(NonFinitePolicy policy) {
+        if (policy == null) {
+            throw new IllegalArgumentException("Trainer.onNonFinite: policy must be STOP or SKIP, got null");
+        }
+        this.nonFinitePolicy = policy;
+        return this;
+    }
+
+    /** Steps skipped because of a NaN or infinite loss or gradient norm (policy SKIP), in this process. */
+    public long skippedSteps() {
+        return skippedSteps;
     }
 
     /** Completed optimizer steps. */
@@ -128,9 +160,13 @@ public final class Trainer {
                     l.onEval(ev);
                 }
             }
-            if (checkpointWriter != null && config.checkpointEvery() > 0
-                    && (step % config.checkpointEvery() == 0 || last)) {
+            boolean due = config.checkpointEvery() > 0 && (step % config.checkpointEvery() == 0 || last);
+            if (checkpointWriter != null && (due || stopRequested)) {
                 checkpointWriter.write(this);
+            }
+            if (stopRequested && !last) {
+                stoppedEarly = true;
+                break;
             }
         }
         for (TrainingListener l : listeners) {
@@ -138,34 +174,66 @@ public final class Trainer {
         }
     }
 
+    /**
+     * Asks {@link #run()}, from any thread (e.g. a Ctrl-C shutdown hook), to stop after the step in progress: that
+     * step completes, a checkpoint is written (when a checkpoint writer is set), and run returns.
+     */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** True when the last {@link #run()} returned before the final step because of {@link #requestStop()}. */
+    public boolean stoppedEarly() {
+        return stoppedEarly;
+    }
+
     private void trainOneStep() {
         long t0 = System.nanoTime();
         double scale = schedule.scale(step);
         optimizer.setLrScale(scale);
+        boolean fusedUpdate = optimizer instanceof FusedUpdateOptimizer<?> f && f.isAttached();
         double lossSum = 0;
         for (int micro = 0; micro < config.accumulation(); micro++) {
             Batch b = trainBatches.batchAt(step * config.accumulation() + micro);
             Variable loss = model.loss(b.inputs(), b.targets());
             double value = loss.value().item();
             if (!Double.isFinite(value)) {
-                throw new NonFiniteLossException(step, "the training loss", value);
+                // checked before backward, so nothing has been updated by this step, not even by fused optimizers
+                skipOrStop("the training loss", value, micro);
+                return;
             }
             lossSum += value;
             Variable scaled = config.accumulation() == 1 ? loss : ElementwiseFns.mul(loss, 1.0 / config.accumulation());
-            if (optimizer instanceof FusedUpdateOptimizer<?> f && f.isAttached()) {
-                f.backward(scaled); // LOMO/AdaLomo: norm pass if clipping, update pass, and the step itself
+            if (fusedUpdate) {
+                ((FusedUpdateOptimizer<?>) optimizer).backward(scaled); // LOMO/AdaLomo: update pass and step itself
             } else {
                 scaled.backward();  // fused MoFaSGD hooks, if attached, accumulate their products here
             }
         }
-        double gradNorm = config.clipNorm() > 0
-                ? GradClipping.clipGlobalNorm(optimizer.parameters(), config.clipNorm())
-                : Double.NaN;
-        if (config.clipNorm() > 0 && !Double.isFinite(gradNorm)) {
-            throw new NonFiniteLossException(step, "the gradient norm", gradNorm);
+        peakGradientBytes = Math.max(peakGradientBytes, heldGradientBytes());
+        double gradNorm = Double.NaN; // reported as "not measured" when neither clipping nor skipping needs it
+        boolean measured = false;
+        if (config.clipNorm() > 0) {
+            gradNorm = GradClipping.clipGlobalNorm(optimizer.parameters(), config.clipNorm());
+            measured = true;
+        } else if (nonFinitePolicy == NonFinitePolicy.SKIP && !consumesGradients(optimizer)) {
+            gradNorm = GradClipping.globalNorm(optimizer.parameters()); // one pass, finite iff every element is
+            measured = true;
         }
-        if (!(optimizer instanceof FusedUpdateOptimizer<?> f && f.isAttached())) {
-            optimizer.step();
+        if (measured && !Double.isFinite(gradNorm)) {
+            skipOrStop("the gradient norm", gradNorm, -1);
+            return;
+        }
+        for (TrainingListener l : listeners) {
+            l.beforeOptimizerStep(step + 1);
+        }
+        if (!fusedUpdate) {
+            try {
+                optimizer.step();
+            } catch (ArithmeticException e) { // the optimizer found a NaN/Inf gradient and updated nothing
+                optimizer.zeroGrad();
+                throw new NonFiniteLossException(step, e.getMessage(), e);
+            }
         }
         optimizer.zeroGrad();
         lastTrainLoss = lossSum / config.accumulation();
@@ -175,6 +243,48 @@ public final class Trainer {
         for (TrainingListener l : listeners) {
             l.onStep(stats);
         }
+    }
+
+    /**
+     * A NaN/Inf loss or gradient norm at this step: throws {@link NonFiniteLossException} (policy STOP), or drops
+     * the step's gradients, leaves weights and optimizer state as they are, counts the skip and tells the
+     * listeners (policy SKIP). {@code micro} is the micro-batch of a bad loss, −1 for a bad gradient norm.
+     */
+    private void skipOrStop(String what, double value, int micro) {
+        optimizer.zeroGrad();
+        if (nonFinitePolicy == NonFinitePolicy.STOP) {
+            throw new NonFiniteLossException(step, what + (micro > 0 ? " (micro-batch " + micro + ")" : ""), value);
+        }
+        skippedSteps++;
+        String reason = what + " is " + value + (micro > 0 ? " (micro-batch " + micro + ")" : "");
+        for (TrainingListener l : listeners) {
+            l.onSkippedStep(step + 1, reason);
+        }
+    }
+
+    /**
+     * The most gradient memory held when backward had finished, over the steps run so far: Σ bytes of the
+     * optimizer's parameters' {@code .grad} tensors. Optimizers working inside backward (LOMO, AdaLomo, fused
+     * MoFaSGD) consume each gradient as it is produced and leave few or none (fused MoFaSGD's first step, which
+     * initialises its factors from the full gradient, and its AdamW fallback's parameters keep theirs).
+     */
+    public long peakGradientBytes() {
+        return peakGradientBytes;
+    }
+
+    /** Starts a new window for {@link #peakGradientBytes()} (e.g. after warm-up steps). */
+    public void resetPeakGradientBytes() {
+        peakGradientBytes = 0;
+    }
+
+    private long heldGradientBytes() {
+        long bytes = 0;
+        for (Variable p : optimizer.parameters()) {
+            if (p.grad() != null) {
+                bytes += (long) p.grad().numel() * p.grad().dtype().bytes();
+            }
+        }
+        return bytes;
     }
 
     /** True when the optimizer, or a part of it, consumes gradients inside backward (fused mode). */

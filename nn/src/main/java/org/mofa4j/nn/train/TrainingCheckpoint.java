@@ -39,6 +39,7 @@ public final class TrainingCheckpoint {
     public static void save(Path dir, Trainer trainer, Tokenizer tokenizer, int keep) {
         long step = trainer.step();
         Gpt model = trainer.model();
+        refuseNonFiniteWeights(model, step);
         try {
             Files.createDirectories(dir);
             Map<String, String> trainingMeta = new LinkedHashMap<>();
@@ -52,8 +53,26 @@ public final class TrainingCheckpoint {
                     model.stateDict(), modelMetadata(model.config(), tokenizer, step));
             CheckpointFiles.keepLast(dir, MODEL_PREFIX, keep);
             CheckpointFiles.keepLast(dir, TRAINING_PREFIX, keep);
+            // a run killed mid-write leaves its temporary file; this run is the only writer here
+            CheckpointFiles.removeStaleTemporaries(dir, MODEL_PREFIX);
+            CheckpointFiles.removeStaleTemporaries(dir, TRAINING_PREFIX);
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint: cannot write step " + step + " to " + dir.toAbsolutePath(), e);
+        }
+    }
+
+    /**
+     * A checkpoint of NaN/Inf weights would replace and prune the good ones, so it is refused before any file is
+     * written: the older checkpoints stay the newest on disk.
+     */
+    private static void refuseNonFiniteWeights(Gpt model, long step) {
+        for (Map.Entry<String, org.mofa4j.autograd.Variable> e : model.namedParameters().entrySet()) {
+            org.mofa4j.tensor.Tensor w = e.getValue().value();
+            int bad = w.firstNonFinite();
+            if (bad >= 0) {
+                throw new NonFiniteLossException(step, "parameter '" + e.getKey() + "' holds " + w.getFlat(bad)
+                        + " at flat index " + bad + ", so the checkpoint of step " + step + " was not written", null);
+            }
         }
     }
 
@@ -71,6 +90,11 @@ public final class TrainingCheckpoint {
 
     /** The newest model file in {@code dir} whose training file also exists, or null if none. */
     public static Path latestModelFile(Path dir) {
+        return latestModelFile(dir, Long.MAX_VALUE);
+    }
+
+    /** The newest complete checkpoint in {@code dir} of a step before {@code beforeStep}, or null if none. */
+    public static Path latestModelFile(Path dir, long beforeStep) {
         if (!Files.isDirectory(dir)) {
             return null;
         }
@@ -81,7 +105,7 @@ public final class TrainingCheckpoint {
                 Matcher m = MODEL_FILE.matcher(p.getFileName().toString());
                 if (m.matches()) {
                     long step = Long.parseLong(m.group(1));
-                    if (step > best && Files.exists(dir.resolve(CheckpointFiles.fileName(TRAINING_PREFIX, step)))) {
+                    if (step > best && step < beforeStep && Files.exists(dir.resolve(CheckpointFiles.fileName(TRAINING_PREFIX, step)))) {
                         best = step;
                         bestFile = p;
                     }
@@ -99,11 +123,37 @@ public final class TrainingCheckpoint {
      * {@link CheckpointException} naming the file.
      */
     public static Loaded loadModel(Path fileOrDir) {
-        Path file = Files.isDirectory(fileOrDir) ? latestModelFile(fileOrDir) : fileOrDir;
+        boolean isDir = Files.isDirectory(fileOrDir);
+        Path file = isDir ? latestModelFile(fileOrDir) : fileOrDir;
         if (file == null) {
             throw new CheckpointException(fileOrDir, "no complete checkpoint (model-N.safetensors with its "
                     + "training-N.safetensors) in this directory");
         }
+        try {
+            return loadModelFile(file);
+        } catch (CheckpointException e) {
+            throw isDir ? pointToOlder(fileOrDir, stepOf(file), e) : e;
+        }
+    }
+
+    /**
+     * The refusal of a damaged checkpoint, plus where the previous complete one is: nothing is deleted or renamed
+     * automatically, so the person resuming decides.
+     */
+    private static CheckpointException pointToOlder(Path dir, long step, CheckpointException e) {
+        Path older = latestModelFile(dir, step);
+        String hint = older == null ? "; there is no older complete checkpoint in " + dir
+                : "; the previous complete checkpoint is " + older.getFileName() + ": move the step-" + step
+                        + " files aside to resume from it";
+        return new CheckpointException(e.file(), e.problem() + hint, e);
+    }
+
+    private static long stepOf(Path modelFile) {
+        Matcher m = MODEL_FILE.matcher(modelFile.getFileName().toString());
+        return m.matches() ? Long.parseLong(m.group(1)) : Long.MAX_VALUE;
+    }
+
+    private static Loaded loadModelFile(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new CheckpointException(file, "file not found");
         }
@@ -138,7 +188,14 @@ public final class TrainingCheckpoint {
      * model already holds that step's weights.
      */
     public static void restoreTraining(Path dir, long step, Trainer trainer) {
-        Path file = dir.resolve(CheckpointFiles.fileName(TRAINING_PREFIX, step));
+        try {
+            restoreTrainingFile(dir.resolve(CheckpointFiles.fileName(TRAINING_PREFIX, step)), step, trainer);
+        } catch (CheckpointException e) {
+            throw pointToOlder(dir, step, e);
+        }
+    }
+
+    private static void restoreTrainingFile(Path file, long step, Trainer trainer) {
         Safetensors.Contents c;
         try {
             c = CheckpointFiles.readVerified(file);

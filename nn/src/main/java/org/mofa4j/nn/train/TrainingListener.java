@@ -13,7 +13,19 @@ public interface TrainingListener {
 
     default void onStep(StepStats stats) {}
 
+    /**
+     * Called once per step after the last micro-batch's backward (and clipping), right before the optimizer step:
+     * the moment gradients, optimizer state and whatever backward left alive coexist (memory probes use it).
+     * Fused LOMO and AdaLomo have already stepped inside backward by then.
+     *
+     * @param step the 1-based step being completed
+     */
+    default void beforeOptimizerStep(long step) {}
+
     default void onEval(EvalStats stats) {}
+
+    /** Step {@code step} (1-based, like {@link StepStats#step()}) was skipped: {@code reason} says what was non-finite. */
+    default void onSkippedStep(long step, String reason) {}
 
     default void onEnd(long completedSteps) {}
 }

@@ -23,6 +23,19 @@ class PretokenizerTest {
     }
 
     @Test
+    void gpt2SplitsContractionsAndKeepsOneSpaceBeforeAWord() {
+        // only lowercase contractions are pieces of their own: "'T" is punctuation then a letter
+        assertEquals(List.of("I", "'m", " sure", " they", "'ll", " say", " don", "'t", " DON", "'", "T"),
+                Pretokenizer.GPT2.split("I'm sure they'll say don't DON'T"));
+        // "\n\n" before a word: the look-ahead leaves the last newline to a piece of its own
+        assertEquals(List.of("a", "  ", " b", "\n", "\n", "c", " 42", "nd", " ...!"),
+                Pretokenizer.GPT2.split("a   b\n\nc 42nd ...!"));
+        // a trailing whitespace run stays whole; "\t " before a word gives up its last character only
+        assertEquals(List.of("x", "\t", " y", "  "), Pretokenizer.GPT2.split("x\t y  "));
+        assertEquals(List.of(" café", "\u0301", " 😀👍"), Pretokenizer.GPT2.split(" café\u0301 😀👍"));
+    }
+
+    @Test
     void noneKeepsTheTextWhole() {
         assertEquals(List.of("a b\n c"), Pretokenizer.NONE.split("a b\n c"));
         assertEquals(List.of(), Pretokenizer.NONE.split(""));

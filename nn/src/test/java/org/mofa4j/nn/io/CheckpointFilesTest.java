@@ -128,6 +128,18 @@ class CheckpointFilesTest {
     }
 
     @Test
+    void temporariesLeftByAKilledWriterAreRemovedAndNothingElse() throws IOException {
+        Files.writeString(dir.resolve(".model-000010.safetensors.0123456789ab.tmp"), "half a checkpoint");
+        Files.writeString(dir.resolve(".training-000010.safetensors.0123456789ab.tmp"), "other prefix");
+        Files.writeString(dir.resolve(".model-000010.safetensors.notours.tmp"), "not a temporary of writeAtomically");
+        CheckpointFiles.writeAtomically(dir.resolve("model-000010.safetensors"), weights(1), null);
+        List<Path> deleted = CheckpointFiles.removeStaleTemporaries(dir, "model-");
+        assertEquals(List.of(dir.resolve(".model-000010.safetensors.0123456789ab.tmp")), deleted);
+        assertEquals(Set.of("model-000010.safetensors", ".training-000010.safetensors.0123456789ab.tmp",
+                ".model-000010.safetensors.notours.tmp"), listing());
+    }
+
+    @Test
     void aSecondWriteReplacesTheFirst() throws IOException {
         Path file = dir.resolve("ckpt.safetensors");
         CheckpointFiles.writeAtomically(file, weights(1), null);

@@ -73,7 +73,11 @@ public final class Parallel {
             QUEUE.offer(job);
         }
         job.run();
-        job.awaitAll();
+        try {
+            job.awaitAll();
+        } finally {
+            job.release();
+        }
     }
 
     private static void ensurePoolSize(int helpers) {
@@ -92,7 +96,7 @@ public final class Parallel {
     /** One forRange call: a task counter shared by the caller and the helper threads. */
     private static final class Job implements Runnable {
         private final int tasks;
-        private final IntConsumer body;
+        private IntConsumer body; // null once every task has finished (see release)
         private final Thread caller;
         private final AtomicInteger next = new AtomicInteger();
         private final AtomicInteger finished = new AtomicInteger();
@@ -120,6 +124,17 @@ public final class Parallel {
                     }
                 }
             }
+        }
+
+        /**
+         * Drops the task body once every task has finished. The queue nodes of helpers that never arrived stay
+         * queued until a helper polls them; without this they would keep the body, and with it the kernel's
+         * operands (activations, gradients), reachable until then, so the live heap depended on thread scheduling
+         * (on a loaded machine, helpers wait long to be scheduled). A late helper claims no task (all are taken),
+         * so it never reads the body.
+         */
+        void release() {
+            body = null;
         }
 
         /** Called by the caller after its own {@link #run()}: waits for tasks still running on helpers. */
