@@ -168,7 +168,7 @@ class KernelParityTest {
     }
 
     @Test
-    void adamWResidentOnTheDeviceMatchesOptimAdamW() throws Exception {
+    void adamWResidentOnTheDeviceMatchesOptimAdamW() {
         Random rnd = new Random(5);
         int rows = 31, cols = 17;
         Tensor w0 = ParityCheck.random(rnd, rows, cols);

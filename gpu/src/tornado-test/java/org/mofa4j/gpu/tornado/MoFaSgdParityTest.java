@@ -17,12 +17,12 @@ import org.mofa4j.tensor.Tensor;
 class MoFaSgdParityTest {
 
     @Test
-    void fourResidentStepsMatchTheCpuOptimizer() throws Exception {
+    void fourResidentStepsMatchTheCpuOptimizer() {
         check(67, 45, 4);
         check(33, 130, 3);
     }
 
-    private static void check(int m, int n, int r) throws Exception {
+    private static void check(int m, int n, int r) {
         Random rnd = new Random(m * 31L + n);
         double lr = 0.05;
         Variable p = Variable.parameter(ParityCheck.random(rnd, m, n), "w");

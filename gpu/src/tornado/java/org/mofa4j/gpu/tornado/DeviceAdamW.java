@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -25,6 +26,7 @@ public final class DeviceAdamW implements AutoCloseable {
     private final double lr, beta1, beta2, eps, weightDecay;
     private long t;
     private long bytesMoved;
+    private TornadoExecutionResult lastResult;
 
     public DeviceAdamW(float[] weights, double lr, double beta1, double beta2, double eps, double weightDecay,
             TornadoDevice device) {
@@ -63,8 +65,6 @@ public final class DeviceAdamW implements AutoCloseable {
         bytesMoved += 4L * n + 4L * OptimizerKernels.ADAMW_HYPER;
     }
 
-    private uk.ac.manchester.tornado.api.TornadoExecutionResult lastResult;
-
     /** Copies the weights back from the device (a transfer, counted). */
     public float[] weights() {
         if (lastResult != null) {
@@ -79,8 +79,9 @@ public final class DeviceAdamW implements AutoCloseable {
         return bytesMoved;
     }
 
+    /** Frees the device buffers. */
     @Override
-    public void close() throws Exception {
-        plan.close();
+    public void close() {
+        Plans.close(plan);
     }
 }

@@ -243,9 +243,10 @@ public final class DeviceMoFaSgd implements AutoCloseable {
         return deviceNanos;
     }
 
+    /** Frees the device buffers. */
     @Override
-    public void close() throws Exception {
-        plan1.close();
-        plan2.close();
+    public void close() {
+        Plans.close(plan1);
+        Plans.close(plan2);
     }
 }

@@ -34,7 +34,7 @@ public final class GpuBench {
 
     private GpuBench() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
         boolean quick = List.of(args).contains("--quick");
         TornadoBackend gpu = TornadoBackend.open();
         System.out.println("device: " + gpu.description());
@@ -107,7 +107,7 @@ public final class GpuBench {
                 flops / dev / 1e9, "GFLOP/s (device time includes host↔device copies)");
     }
 
-    private static Row mofaSgd(int m, int n, int r, int steps) throws Exception {
+    private static Row mofaSgd(int m, int n, int r, int steps) {
         Random rnd = new Random(2);
         Variable p = Variable.parameter(random(rnd, m, n), "w");
         MoFaSgd cpu = new MoFaSgd(List.of(p), MoFaSgd.Config.paper(0.01, r));

@@ -159,11 +159,7 @@ public final class TornadoBackend implements Backend {
         }
 
         void close() {
-            try {
-                plan.close();
-            } catch (Exception e) {
-                throw new IllegalStateException("closing a TornadoVM plan failed", e);
-            }
+            Plans.close(plan);
         }
     }
 }

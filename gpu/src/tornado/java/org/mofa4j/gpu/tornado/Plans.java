@@ -1,0 +1,16 @@
+package org.mofa4j.gpu.tornado;
+
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+
+/** Closing TornadoVM execution plans (frees their device buffers) without a checked exception. */
+final class Plans {
+    private Plans() {}
+
+    static void close(TornadoExecutionPlan plan) {
+        try {
+            plan.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing a TornadoVM execution plan failed: " + e, e);
+        }
+    }
+}
