@@ -91,7 +91,7 @@ public final class CompareReport {
                     r.peakHeapBytes() / MIB, r.trainableParams(), r.wallSeconds(), r.tokensPerSecond()));
         }
         b.append("\n† diverged. Peak live heap: largest heap reachable after a full GC over the probe points of "
-                + "the last two fine-tuning steps (every gradient-ready hook and before the optimizer step), in a fresh "
+                + "fine-tuning steps 3 and 4 (every gradient-ready hook and before the optimizer step), in a fresh "
                 + "JVM per run.\n");
         return b.toString();
     }
