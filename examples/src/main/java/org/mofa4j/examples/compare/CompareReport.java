@@ -75,7 +75,7 @@ public final class CompareReport {
                         + " validation loss of the base model: %.4f.%n%n", settings.steps(), settings.batch(),
                 settings.context(), settings.tokenBudget(), settings.seed(), baseValLoss));
         b.append("| method | best lr (of) | final val loss | best val loss | optimizer state | peak live heap "
-                + "| trainable params | wall | tokens/s |\n");
+                + "(range over the sweep) | trainable params | wall | tokens/s |\n");
         b.append("|---|---|---|---|---|---|---|---|---|\n");
         for (MethodSummary s : summaries) {
             String lrs = String.join(", ", s.sweep().stream()
@@ -86,13 +86,17 @@ public final class CompareReport {
                         s.method().label(), lrs));
                 continue;
             }
-            b.append(String.format(Locale.ROOT, "| %s | %.0e (%s) | %.4f | %.4f | %s | %.1f MiB | %,d | %.1f s | %,.0f |%n",
-                    s.method().label(), r.lr(), lrs, r.finalValLoss(), r.bestValLoss(), bytes(r.stateBytes()),
-                    r.peakHeapBytes() / MIB, r.trainableParams(), r.wallSeconds(), r.tokensPerSecond()));
+            double lo = s.sweep().stream().mapToLong(RunResult::peakHeapBytes).min().orElse(0) / MIB;
+            double hi = s.sweep().stream().mapToLong(RunResult::peakHeapBytes).max().orElse(0) / MIB;
+            b.append(String.format(Locale.ROOT, "| %s | %.0e (%s) | %.4f | %.4f | %s | %.1f MiB (%.1f–%.1f) | %,d "
+                            + "| %.1f s | %,.0f |%n", s.method().label(), r.lr(), lrs, r.finalValLoss(),
+                    r.bestValLoss(), bytes(r.stateBytes()), r.peakHeapBytes() / MIB, lo, hi, r.trainableParams(),
+                    r.wallSeconds(), r.tokensPerSecond()));
         }
         b.append("\n† diverged. Peak live heap: largest heap reachable after a full GC over the probe points of "
                 + "fine-tuning steps 3 and 4 (every gradient-ready hook and before the optimizer step), in a fresh "
-                + "JVM per run.\n");
+                + "JVM per run. Memory does not depend on the learning rate, so the range over the sweep shows how "
+                + "far the readings of one method scatter.\n");
         return b.toString();
     }
 
