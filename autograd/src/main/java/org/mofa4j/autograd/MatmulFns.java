@@ -75,6 +75,7 @@ public final class MatmulFns {
     /**
      * y = x·Wᵀ + b: x [..., in], W [out, in] (PyTorch layout), b [out] or null → y [..., out].
      * Saves x (viewed as [N, in]) and W. ∂x = g·W, ∂W = Gᵀ·X over all leading axes at once, ∂b = Σ g.
+ * ∂W is first offered in factored form to W's {@link OuterProductGradSink}, if it has one.
      */
     public static Variable linear(Variable x, Variable weight, Variable bias) {
         Tensor xv = x.value();
@@ -101,7 +102,10 @@ public final class MatmulFns {
                         grads[0] = g2.matmul(ws).reshape(ctx.inputShape(0));  // [N, out]·[out, in]
                     }
                     if (ctx.needsGrad(1)) {
-                        grads[1] = g2.transpose(0, 1).matmul(xs);             // [out, N]·[N, in]
+                        OuterProductGradSink sink = weight.outerProductGradSink();
+                        if (sink == null || !sink.accept(weight, g2, xs)) {   // ∂W = g2ᵀ·xs, maybe never formed
+                            grads[1] = g2.transpose(0, 1).matmul(xs);         // [out, N]·[N, in]
+                        }
                     }
                     if (inputs.length == 3 && ctx.needsGrad(2)) {
                         grads[2] = g2.sum(0, false);                          // [out]

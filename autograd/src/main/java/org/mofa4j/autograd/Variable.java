@@ -20,6 +20,7 @@ public final class Variable {
     private Tensor grad;
     private String name;
     private List<GradReadyHook> hooks;
+    private OuterProductGradSink outerProductSink;
 
     private Variable(Tensor value, boolean requiresGrad, Node gradFn, String name) {
         this.value = value;
@@ -143,6 +144,23 @@ public final class Variable {
     /** Removes every gradient-ready hook of this leaf. */
     public void clearGradReadyHooks() {
         hooks = null;
+    }
+
+    /**
+     * Lets {@code sink} take this weight's gradient contributions from dense layers in factored form
+     * (see {@link OuterProductGradSink}); null removes it. Leaves that require grad only.
+     */
+    public void setOuterProductGradSink(OuterProductGradSink sink) {
+        if (sink != null && (!isLeaf() || !requiresGrad)) {
+            throw new IllegalStateException("setOuterProductGradSink: only leaves that require grad take a sink"
+                    + (name == null ? "" : " (" + name + ")"));
+        }
+        outerProductSink = sink;
+    }
+
+    /** The sink set by {@link #setOuterProductGradSink}, or null. */
+    public OuterProductGradSink outerProductGradSink() {
+        return outerProductSink;
     }
 
     /** Runs the hooks; true if one consumed the gradient. */

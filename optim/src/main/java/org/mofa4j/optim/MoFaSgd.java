@@ -50,7 +50,9 @@ import org.mofa4j.tensor.Tensor;
  *
  * <p><b>Fused mode</b> ({@link #attach()}, spec §1.8): a gradient-ready hook adds G·V and Gᵀ·U of every
  * micro-batch into per-parameter accumulators ("GV" [m, r], "GtU" [n, r], in the state dict while pending)
- * and consumes G, so no m×n gradient outlives its backward node. Both products are linear in G, so summing
+ * and consumes G, so no m×n gradient outlives its backward node. For a dense layer's weight the m×n gradient is
+ * not even formed: the products arrive from dY and X through an {@link org.mofa4j.autograd.OuterProductGradSink}
+ * as dYᵀ·(X·V) and Xᵀ·(dY·U). Both products are linear in G, so summing
  * them over micro-batches is exactly gradient accumulation; C₀ = Uᵀ·(ΣG·V) is formed at {@link #step()}
  * (U does not change between micro-batches), which saves the r×r accumulator of the reference. The first step
  * under GRADIENT init runs unfused: it needs the whole G₁ for its SVD, so the hook leaves that gradient in
@@ -480,6 +482,7 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
         }
         for (Variable p : parameters()) {
             p.addGradReadyHook(this::accumulate);
+            p.setOuterProductGradSink(this::accumulateFactored);
         }
         attached = true;
     }
@@ -489,6 +492,7 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
     public void detach() {
         for (Variable p : parameters()) {
             p.clearGradReadyHooks();
+            p.setOuterProductGradSink(null);
         }
         attached = false;
     }
@@ -500,28 +504,56 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
 
     /** The hook: adds G·V and Gᵀ·U into the accumulators and consumes G. */
     private boolean accumulate(Variable p, Tensor grad) {
+        ParamState s = accumulators(p);
+        if (s == null) {
+            return false;
+        }
+        Tensor.matmulInto(grad, s.get(V), s.get(ACC_GV), true);        // GV += G·V
+        Tensor.matmulInto(grad.t(), s.get(U), s.get(ACC_GTU), true);   // GtU += Gᵀ·U
+        return true;
+    }
+
+    /**
+     * The sink of a dense layer's weight: with G = dYᵀ·X (dY [N, m], X [N, n]) it adds
+     * <pre>
+     *   G·V  = dYᵀ·(X·V)     [m, r]        Gᵀ·U = Xᵀ·(dY·U)     [n, r]
+     * </pre>
+     * so the m×n gradient is never formed: two [N, r] temporaries and 4·N·r·(m + n) flops instead of the
+     * 2·N·m·n of G plus the 4·m·n·r of the products.
+     */
+    private boolean accumulateFactored(Variable p, Tensor dy, Tensor x) {
+        ParamState s = accumulators(p);
+        if (s == null) {
+            return false;
+        }
+        Tensor xv = x.matmul(s.get(V));                                 // [N, n]·[n, r] → [N, r]
+        Tensor.matmulInto(dy.t(), xv, s.get(ACC_GV), true);             // GV += dYᵀ·(X·V)
+        Tensor dyu = dy.matmul(s.get(U));                               // [N, m]·[m, r] → [N, r]
+        Tensor.matmulInto(x.t(), dyu, s.get(ACC_GTU), true);            // GtU += Xᵀ·(dY·U)
+        return true;
+    }
+
+    /**
+     * p's state with its G·V and Gᵀ·U accumulators (created at zero and p marked pending on first use), or null
+     * when p must run unfused this step: under GRADIENT init the first step needs all of G₁ for its SVD.
+     */
+    private ParamState accumulators(Variable p) {
         ParamState s = factored.get(p);
         Config c = configOf.get(p);
         if (s == null) {
             if (c.init() == Init.GRADIENT) {
-                return false; // the first step needs all of G₁ for its SVD: it runs unfused
+                return null;
             }
             s = state(p);
             initialise(p, c, s, p.value());
         }
-        Tensor gv = s.get(ACC_GV);
-        Tensor gtu = s.get(ACC_GTU);
-        if (gv == null) {
+        if (s.get(ACC_GV) == null) {
             int r = rank(p);
-            gv = Tensor.zeros(p.value().dtype(), p.value().dim(0), r);
-            gtu = Tensor.zeros(p.value().dtype(), p.value().dim(1), r);
-            s.put(ACC_GV, gv);
-            s.put(ACC_GTU, gtu);
+            s.put(ACC_GV, Tensor.zeros(p.value().dtype(), p.value().dim(0), r));
+            s.put(ACC_GTU, Tensor.zeros(p.value().dtype(), p.value().dim(1), r));
             pending.add(p);
         }
-        Tensor.matmulInto(grad, s.get(V), gv, true); // GV += G·V
-        Tensor.matmulInto(grad.t(), s.get(U), gtu, true); // GtU += Gᵀ·U
-        return true;
+        return s;
     }
 
     // ---------------------------------------------------------------- state dict

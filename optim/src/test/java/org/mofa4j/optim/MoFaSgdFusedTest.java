@@ -73,6 +73,45 @@ class MoFaSgdFusedTest {
         assertNull(opt.stateDict().get("w.GV"), "accumulators are cleared by step()");
     }
 
+    /**
+     * A weight used by a dense layer (factored products through the sink, G never formed) and by a plain matmul
+     * (a dense gradient through the hook) in the same backward: the accumulators must still hold the products of
+     * the summed gradient.
+     */
+    @Test
+    void denseLayerProductsArriveFactoredAndSumWithDenseContributions() {
+        Rng rng = new Rng(3);
+        Variable w = Variable.parameter(rng.normal(DType.F64, 0, 1, M, N), "w");
+        MoFaSgd opt = new MoFaSgd(List.of(w), MoFaSgd.Config.paper(0.05, 3).withInit(MoFaSgd.Init.WEIGHT_SVD));
+        opt.attach();
+        assertNotNull(w.outerProductGradSink(), "attach() installs the factored sink");
+        Tensor x = rng.normal(DType.F64, 0, 1, 2, BATCH, N);   // [2, B, N]: leading axes flatten to N·rows
+        Tensor y = rng.normal(DType.F64, 0, 1, 2, BATCH, M);
+        Tensor z = rng.normal(DType.F64, 0, 1, BATCH, M);
+        Tensor zy = rng.normal(DType.F64, 0, 1, BATCH, N);
+        // the same loss on an unhooked copy gives the dense reference gradient
+        Variable copy = Variable.parameter(w.value().copy(), "copy");
+        twoUses(copy, x, y, z, zy);
+        Tensor dense = copy.grad();
+        twoUses(w, x, y, z, zy); // WEIGHT_SVD init happens at the first contribution
+        MoFaSgd.Factors f = opt.factors(w);
+        assertNull(w.grad(), "both contributions are consumed");
+        Tensor gv = opt.stateDict().get("w.GV");
+        Tensor gtu = opt.stateDict().get("w.GtU");
+        assertTrue(Dense.relErr(Dense.of(gv), Dense.of(dense.matmul(f.v()))) < 1e-12);
+        assertTrue(Dense.relErr(Dense.of(gtu), Dense.of(dense.t().matmul(f.u()))) < 1e-12);
+        opt.detach();
+        assertNull(w.outerProductGradSink(), "detach() removes the sink");
+    }
+
+    /** loss = Σ tanh(x·wᵀ) ⊙ y + Σ (z·w) ⊙ zy: w through linear and through matmul. */
+    private static void twoUses(Variable w, Tensor x, Tensor y, Tensor z, Tensor zy) {
+        Variable h = ElementwiseFns.tanh(MatmulFns.linear(Variable.constant(x), w));
+        Variable a = ReduceFns.sum(ElementwiseFns.mul(h, Variable.constant(y)));
+        Variable b = ReduceFns.sum(ElementwiseFns.mul(MatmulFns.matmul(Variable.constant(z), w), Variable.constant(zy)));
+        ElementwiseFns.add(a, b).backward();
+    }
+
     @ParameterizedTest(name = "{0}, {1}")
     @CsvSource({"F64, GRADIENT, 1e-10", "F64, WEIGHT_SVD, 1e-10", "F32, GRADIENT, 2e-4"})
     void fusedTrainingFollowsUnfusedTrainingOnTheSameMicroBatches(DType dtype, MoFaSgd.Init init, double tol) {

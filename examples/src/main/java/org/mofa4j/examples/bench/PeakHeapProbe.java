@@ -7,6 +7,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.mofa4j.autograd.OuterProductGradSink;
 import org.mofa4j.autograd.Variable;
 import org.mofa4j.nn.train.Trainer;
 import org.mofa4j.nn.train.TrainingListener;
@@ -25,6 +26,9 @@ import org.mofa4j.optim.StatefulOptimizer;
  *   <li>every gradient-ready hook of every trainable parameter, <em>before</em> any optimizer hook runs: the
  *       activations that backward has not yet released, the activation gradients in flight, this parameter's
  *       final gradient (the one fused optimizers consume next), all gradients kept so far, optimizer state;</li>
+ *   <li>every factored weight-gradient contribution offered to a parameter's
+ *       {@link OuterProductGradSink} (fused MoFaSGD's dense layers, whose m×n gradient is never formed), before
+ *       the sink runs;</li>
  *   <li>after backward, right before {@code optimizer.step()}
  *       ({@link TrainingListener#beforeOptimizerStep}): every kept gradient and the state.</li>
  * </ul>
@@ -65,7 +69,8 @@ public final class PeakHeapProbe implements TrainingListener {
     /**
      * Probes the given steps (1-based) of {@code trainer}: registers a probing gradient-ready
      * hook on each trainable parameter ahead of the optimizer's own hooks (fused optimizers are detached and
-     * re-attached around it) and listens for the point before each optimizer step.
+     * re-attached around it), wraps every outer-product sink the optimizers installed, and listens for the point
+     * before each optimizer step.
      */
     public static PeakHeapProbe install(Trainer trainer, Set<Long> steps) {
         PeakHeapProbe probe = new PeakHeapProbe(new TreeSet<>(steps));
@@ -78,6 +83,15 @@ public final class PeakHeapProbe implements TrainingListener {
             });
         }
         fused.forEach(FusedInBackward::attach);
+        for (Variable p : trainer.model().trainableParameters()) {
+            OuterProductGradSink sink = p.outerProductGradSink(); // fused MoFaSGD's factored products
+            if (sink != null) {
+                p.setOuterProductGradSink((param, dy, x) -> {
+                    probe.probeIfArmed();
+                    return sink.accept(param, dy, x);
+                });
+            }
+        }
         trainer.addListener(probe);
         return probe;
     }
