@@ -14,42 +14,82 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * shape or view: call {@link #set} before executing the plan.
  */
 final class GemmLaunch {
+    /** The three GEMM kernels. */
+    enum Kernel {
+        /** {@link GemmKernel#sgemm}: 16×16 tiles, one output per work-item. */
+        TILED,
+        /** {@link GemmKernel#sgemmBlocked}: 64×64 tiles, 4×4 outputs per work-item. */
+        BLOCKED,
+        /** {@link GemmKernelWide#sgemm}: 128×128 tiles, 8×8 outputs per work-item. */
+        WIDE;
+
+        String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        static Kernel parse(String s) {
+            for (Kernel k : values()) {
+                if (k.label().equals(s)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("GEMM kernel must be tiled, blocked or wide, got '" + s + "'");
+        }
+    }
+
     /**
-     * {@code -Dmofa4j.gpu.gemm=auto|blocked|tiled} (default {@code auto}): {@link GemmKernel#sgemmBlocked} (64×64
-     * tiles, 4×4 outputs per work-item), {@link GemmKernel#sgemm} (16×16 tiles, one output per work-item), or auto:
-     * blocked when both m and n are at least {@link GemmKernel#BLOCK}, tiled for skinny products such as G·V
-     * [m, r], where a 64-wide tile would mostly compute padding.
+     * {@code -Dmofa4j.gpu.gemm=auto|wide|blocked|tiled} (default {@code auto}): one kernel for every product, or
+     * auto: {@link Kernel#WIDE} when both m and n are at least 128 and the product has at least
+     * {@link #WIDE_MIN_TILES} 128×128 output tiles (enough work-groups to fill a large GPU), {@link Kernel#BLOCKED}
+     * when both are at least 64, {@link Kernel#TILED} for skinny products such as G·V [m, r], where a wide tile would
+     * mostly compute padding.
      */
     static final String POLICY = System.getProperty("mofa4j.gpu.gemm", "auto");
 
+    /** 128×128 output tiles a product needs before auto picks {@link Kernel#WIDE}. */
+    static final int WIDE_MIN_TILES = 96;
+
     /** The kernel {@link #POLICY} picks for an [m, ·]·[·, n] product. */
+    static Kernel kernelFor(int m, int n) {
+        if (!POLICY.equals("auto")) {
+            return Kernel.parse(POLICY);
+        }
+        long wideTiles = (long) ((m + GemmKernelWide.BLOCK - 1) / GemmKernelWide.BLOCK)
+                * ((n + GemmKernelWide.BLOCK - 1) / GemmKernelWide.BLOCK);
+        if (m >= GemmKernelWide.BLOCK && n >= GemmKernelWide.BLOCK && wideTiles >= WIDE_MIN_TILES) {
+            return Kernel.WIDE;
+        }
+        return m >= GemmKernel.BLOCK && n >= GemmKernel.BLOCK ? Kernel.BLOCKED : Kernel.TILED;
+    }
+
+    /** Whether {@link #POLICY} picks a register-blocked kernel (blocked or wide) for an [m, ·]·[·, n] product. */
     static boolean blockedFor(int m, int n) {
-        return switch (POLICY) {
-            case "blocked" -> true;
-            case "tiled" -> false;
-            case "auto" -> m >= GemmKernel.BLOCK && n >= GemmKernel.BLOCK;
-            default -> throw new IllegalArgumentException("mofa4j.gpu.gemm must be auto, blocked or tiled, got '"
-                    + POLICY + "'");
-        };
+        return kernelFor(m, n) != Kernel.TILED;
     }
 
     final IntArray dims = new IntArray(GemmKernel.DIMS);
     final IntArray offsets;
     private final WorkerGrid1D grid = new WorkerGrid1D(GemmKernel.TILE * GemmKernel.TILE);
     private final int maxBatches;
-    private final boolean blocked;
+    private final Kernel kernel;
 
-    /** Adds task {@code taskId}, the kernel chosen explicitly ({@code blocked}: {@link GemmKernel#sgemmBlocked}). */
+    /** Adds task {@code taskId} running {@link Kernel#BLOCKED} ({@code blocked}) or {@link Kernel#TILED}. */
     GemmLaunch(TaskGraph graph, String graphName, String taskId, FloatArray a, FloatArray b, FloatArray c,
             int maxBatches, GridScheduler scheduler, boolean blocked) {
+        this(graph, graphName, taskId, a, b, c, maxBatches, scheduler, blocked ? Kernel.BLOCKED : Kernel.TILED);
+    }
+
+    /** Adds task {@code taskId} running the given kernel. */
+    GemmLaunch(TaskGraph graph, String graphName, String taskId, FloatArray a, FloatArray b, FloatArray c,
+            int maxBatches, GridScheduler scheduler, Kernel kernel) {
         this.maxBatches = maxBatches;
         this.offsets = new IntArray(3 * maxBatches);
-        this.blocked = blocked;
+        this.kernel = kernel;
         graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, dims, offsets);
-        if (blocked) {
-            graph.task(taskId, GemmKernel::sgemmBlocked, new KernelContext(), a, b, c, dims, offsets);
-        } else {
-            graph.task(taskId, GemmKernel::sgemm, new KernelContext(), a, b, c, dims, offsets);
+        switch (kernel) {
+            case TILED -> graph.task(taskId, GemmKernel::sgemm, new KernelContext(), a, b, c, dims, offsets);
+            case BLOCKED -> graph.task(taskId, GemmKernel::sgemmBlocked, new KernelContext(), a, b, c, dims, offsets);
+            case WIDE -> graph.task(taskId, GemmKernelWide::sgemm, new KernelContext(), a, b, c, dims, offsets);
         }
         grid.setLocalWork(GemmKernel.TILE * GemmKernel.TILE, 1, 1);
         scheduler.addWorkerGrid(graphName + "." + taskId, grid);
@@ -71,7 +111,11 @@ final class GemmLaunch {
             offsets.set(3 * b + 1, bOff[b]);
             offsets.set(3 * b + 2, cOff[b]);
         }
-        long global = blocked ? GemmKernel.blockedGlobalSize(batches, m, n) : GemmKernel.globalSize(batches, m, n);
+        long global = switch (kernel) {
+            case TILED -> GemmKernel.globalSize(batches, m, n);
+            case BLOCKED -> GemmKernel.blockedGlobalSize(batches, m, n);
+            case WIDE -> GemmKernelWide.globalSize(batches, m, n);
+        };
         grid.setGlobalWork(Math.max(GemmKernel.TILE * GemmKernel.TILE, global), 1, 1);
     }
 

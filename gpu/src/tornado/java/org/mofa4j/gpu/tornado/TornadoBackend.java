@@ -17,7 +17,8 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
  * The {@code gpu} device through TornadoVM: the tensor engine's fp32 products ({@link GemmBatch}) run as
- * {@link GemmKernel} (blocked or tiled per product, {@code -Dmofa4j.gpu.gemm}, see {@link GemmLaunch}) on
+ * {@link GemmKernel} or {@link GemmKernelWide} (wide, blocked or tiled per product, {@code -Dmofa4j.gpu.gemm},
+ * see {@link GemmLaunch}) on
  * TornadoVM's default device.
  *
  * <p>Each call copies the host arrays the views address into device-visible {@link FloatArray}s, uploads
@@ -42,13 +43,13 @@ public final class TornadoBackend implements Backend {
     private long planBytes;
     private int plansBuilt; // graph names stay unique across evictions
 
-    private final Boolean blocked; // null: per product, GemmLaunch.blockedFor
+    private final GemmLaunch.Kernel kernel; // null: per product, GemmLaunch.kernelFor
 
-    private TornadoBackend(TornadoDevice device, Boolean blocked) {
+    private TornadoBackend(TornadoDevice device, GemmLaunch.Kernel kernel) {
         this.device = device;
-        this.blocked = blocked;
+        this.kernel = kernel;
         this.description = "TornadoVM " + device.getTornadoVMBackend() + ": " + device.getDeviceName() + " ("
-                + device.getPlatformName() + "), " + (blocked == null ? GemmLaunch.POLICY : blocked ? "blocked" : "tiled")
+                + device.getPlatformName() + "), " + (kernel == null ? GemmLaunch.POLICY : kernel.label())
                 + " GEMM";
     }
 
@@ -59,13 +60,18 @@ public final class TornadoBackend implements Backend {
      *                                     {@code @tornado-argfile}) or the runtime finds no device
      */
     public static TornadoBackend open() {
-        GemmLaunch.blockedFor(1, 1); // validates -Dmofa4j.gpu.gemm
+        GemmLaunch.kernelFor(1, 1); // validates -Dmofa4j.gpu.gemm
         return new TornadoBackend(TornadoRuntime.defaultDevice(), null);
     }
 
     /** As {@link #open()}, with one GEMM kernel for every product: {@code blocked} or the 16×16 {@code tiled}. */
     public static TornadoBackend open(boolean blocked) {
-        return new TornadoBackend(TornadoRuntime.defaultDevice(), blocked);
+        return open(blocked ? GemmLaunch.Kernel.BLOCKED : GemmLaunch.Kernel.TILED);
+    }
+
+    /** As {@link #open()}, with the given GEMM kernel for every product. */
+    static TornadoBackend open(GemmLaunch.Kernel kernel) {
+        return new TornadoBackend(TornadoRuntime.defaultDevice(), kernel);
     }
 
     @Override
@@ -91,8 +97,8 @@ public final class TornadoBackend implements Backend {
         // C's old values matter only when accumulating or when the views leave some of c untouched (the views
         // address distinct elements, so batches·m·n == |c| means they cover all of it).
         boolean uploadC = g.accumulate() || (long) g.batches() * g.m() * g.n() != g.c().length;
-        boolean useBlocked = blocked != null ? blocked : GemmLaunch.blockedFor(g.m(), g.n());
-        Plan p = plan(g.a().length, g.b().length, g.c().length, g.batches(), uploadC, useBlocked);
+        GemmLaunch.Kernel use = kernel != null ? kernel : GemmLaunch.kernelFor(g.m(), g.n());
+        Plan p = plan(g.a().length, g.b().length, g.c().length, g.batches(), uploadC, use);
         copyIn(g.a(), p.a);
         copyIn(g.b(), p.b);
         if (uploadC) {
@@ -115,8 +121,8 @@ public final class TornadoBackend implements Backend {
         MemorySegment.copy(src, 0, dst.getSegment(), ValueLayout.JAVA_FLOAT, 0, src.length);
     }
 
-    private Plan plan(int la, int lb, int lc, int batches, boolean uploadC, boolean blocked) {
-        String key = la + "," + lb + "," + lc + "," + batches + "," + uploadC + "," + blocked;
+    private Plan plan(int la, int lb, int lc, int batches, boolean uploadC, GemmLaunch.Kernel kernel) {
+        String key = la + "," + lb + "," + lc + "," + batches + "," + uploadC + "," + kernel;
         Plan p = plans.get(key);
         if (p == null) {
             long bytes = 4L * ((long) la + lb + lc);
@@ -126,14 +132,14 @@ public final class TornadoBackend implements Backend {
                 planBytes -= eldest.getValue().bytes;
                 plans.remove(eldest.getKey());
             }
-            p = new Plan("mm" + (plansBuilt++), la, lb, lc, batches, uploadC, blocked, device);
+            p = new Plan("mm" + (plansBuilt++), la, lb, lc, batches, uploadC, kernel, device);
             plans.put(key, p);
             planBytes += p.bytes;
         }
         return p;
     }
 
-    /** One graph: upload a, b, (c), dims, offsets; run the tiled GEMM; download c. */
+    /** One graph: upload a, b, (c), dims, offsets; run the GEMM; download c. */
     private static final class Plan {
         final FloatArray a;
         final FloatArray b;
@@ -143,7 +149,7 @@ public final class TornadoBackend implements Backend {
         final TornadoExecutionPlan plan;
         final long bytes;
 
-        Plan(String name, int la, int lb, int lc, int batches, boolean uploadC, boolean blocked,
+        Plan(String name, int la, int lb, int lc, int batches, boolean uploadC, GemmLaunch.Kernel kernel,
                 TornadoDevice device) {
             a = new FloatArray(la);
             b = new FloatArray(lb);
@@ -153,7 +159,7 @@ public final class TornadoBackend implements Backend {
             if (uploadC) {
                 graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, c);
             }
-            gemm = new GemmLaunch(graph, name, "sgemm", a, b, c, batches, scheduler, blocked);
+            gemm = new GemmLaunch(graph, name, "sgemm", a, b, c, batches, scheduler, kernel);
             graph.transferToHost(DataTransferMode.EVERY_EXECUTION, c);
             plan = new TornadoExecutionPlan(graph.snapshot()).withDevice(device);
         }
