@@ -69,6 +69,12 @@ final class GemmThroughput {
                 System.out.println(r.line());
                 results.add(r);
             }
+            int splits = SplitKGemm.splitsFor(s[0], s[1], s[2]);
+            if (splits > 1 && (kernels.equals("all") || kernels.equals("wide"))) {
+                Result r = measure(device, s[0], s[1], s[2], GemmLaunch.Kernel.WIDE, splits, 1.0);
+                System.out.println(r.line());
+                results.add(r);
+            }
         }
         StringBuilder json = new StringBuilder("{\"device\":\"")
                 .append(name.replace("\"", "'")).append("\",\"gemm\":[");
@@ -89,6 +95,12 @@ final class GemmThroughput {
      * @throws IllegalStateException when a sampled entry of C is off by more than {@link #TOLERANCE}
      */
     static Result measure(TornadoDevice device, int m, int n, int k, GemmLaunch.Kernel kernel, double minSeconds) {
+        return measure(device, m, n, k, kernel, 1, minSeconds);
+    }
+
+    /** As above; {@code splits} > 1 runs the product as {@link SplitKGemm} (wide kernel) in that many k slices. */
+    static Result measure(TornadoDevice device, int m, int n, int k, GemmLaunch.Kernel kernel, int splits,
+            double minSeconds) {
         Random rnd = new Random(7);
         FloatArray a = random(rnd, m * k);
         FloatArray b = random(rnd, k * n);
@@ -96,9 +108,14 @@ final class GemmThroughput {
         String graphName = "gemmThroughput";
         TaskGraph graph = new TaskGraph(graphName).transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b);
         GridScheduler scheduler = new GridScheduler();
-        GemmLaunch launch = new GemmLaunch(graph, graphName, "mm", a, b, c, 1, scheduler, kernel);
+        if (splits > 1) {
+            SplitKGemm split = new SplitKGemm(graph, graphName, "mm", a, b, c, m * n, scheduler);
+            split.set(m, n, k, splits, 0, k, 1, 0, n, 1, 0, n, 1, false);
+        } else {
+            new GemmLaunch(graph, graphName, "mm", a, b, c, 1, scheduler, kernel).set(m, n, k, k, 1, n, 1, n, 1, false);
+        }
         graph.transferToHost(DataTransferMode.UNDER_DEMAND, c);
-        launch.set(m, n, k, k, 1, n, 1, n, 1, false);
+        String label = splits > 1 ? "wide/" + splits + "k" : kernel.label();
         TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot());
         try {
             plan.withDevice(device).withGridScheduler(scheduler);
@@ -119,9 +136,9 @@ final class GemmThroughput {
             if (err > TOLERANCE) {
                 throw new IllegalStateException(String.format(Locale.ROOT,
                         "device GEMM %dx%d·%dx%d (%s): sampled relative error %.2e > %.0e", m, k, k, n,
-                        kernel.label(), err, TOLERANCE));
+                        label, err, TOLERANCE));
             }
-            return new Result(kernel.label(), m, n, k, best, 2.0 * m * n * k / best / 1e9, err);
+            return new Result(label, m, n, k, best, 2.0 * m * n * k / best / 1e9, err);
         } finally {
             Plans.close(plan);
         }

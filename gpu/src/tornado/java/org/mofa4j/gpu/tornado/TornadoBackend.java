@@ -98,18 +98,24 @@ public final class TornadoBackend implements Backend {
         // address distinct elements, so batches·m·n == |c| means they cover all of it).
         boolean uploadC = g.accumulate() || (long) g.batches() * g.m() * g.n() != g.c().length;
         GemmLaunch.Kernel use = kernel != null ? kernel : GemmLaunch.kernelFor(g.m(), g.n());
-        Plan p = plan(g.a().length, g.b().length, g.c().length, g.batches(), uploadC, use);
+        int splits = kernel == null && g.batches() == 1 ? SplitKGemm.splitsFor(g.m(), g.n(), g.k()) : 1;
+        Plan p = plan(g.a().length, g.b().length, g.c().length, g.batches(), uploadC, use, splits);
         copyIn(g.a(), p.a);
         copyIn(g.b(), p.b);
         if (uploadC) {
             copyIn(g.c(), p.c);
         }
-        p.gemm.set(g.batches(), g.m(), g.n(), g.k(), g.aOff(), g.aRs(), g.aCs(), g.bOff(), g.bRs(), g.bCs(),
-                g.cOff(), g.cRs(), g.cCs(), g.accumulate());
+        if (p.split != null) {
+            p.split.set(g.m(), g.n(), g.k(), splits, g.aOff()[0], g.aRs(), g.aCs(), g.bOff()[0], g.bRs(), g.bCs(),
+                    g.cOff()[0], g.cRs(), g.cCs(), g.accumulate());
+        } else {
+            p.gemm.set(g.batches(), g.m(), g.n(), g.k(), g.aOff(), g.aRs(), g.aCs(), g.bOff(), g.bRs(), g.bCs(),
+                    g.cOff(), g.cRs(), g.cCs(), g.accumulate());
+        }
         p.plan.withGridScheduler(p.scheduler).execute();
         MemorySegment.copy(p.c.getSegment(), ValueLayout.JAVA_FLOAT, 0, g.c(), 0, g.c().length);
         moved.addAndGet(4L * (g.a().length + g.b().length + (uploadC ? 2L : 1L) * g.c().length)
-                + p.gemm.parameterBytes());
+                + (p.split != null ? p.split.parameterBytes() : p.gemm.parameterBytes()));
     }
 
     @Override
@@ -121,18 +127,18 @@ public final class TornadoBackend implements Backend {
         MemorySegment.copy(src, 0, dst.getSegment(), ValueLayout.JAVA_FLOAT, 0, src.length);
     }
 
-    private Plan plan(int la, int lb, int lc, int batches, boolean uploadC, GemmLaunch.Kernel kernel) {
-        String key = la + "," + lb + "," + lc + "," + batches + "," + uploadC + "," + kernel;
+    private Plan plan(int la, int lb, int lc, int batches, boolean uploadC, GemmLaunch.Kernel kernel, int splits) {
+        String key = la + "," + lb + "," + lc + "," + batches + "," + uploadC + "," + kernel + "," + splits;
         Plan p = plans.get(key);
         if (p == null) {
-            long bytes = 4L * ((long) la + lb + lc);
+            long bytes = 4L * ((long) la + lb + lc) + (splits > 1 ? 4L * SplitKGemm.MAX_SPLITS * lc : 0);
             while (!plans.isEmpty() && planBytes + bytes > PLAN_CACHE_BYTES) {
                 var eldest = plans.entrySet().iterator().next();
                 eldest.getValue().close();
                 planBytes -= eldest.getValue().bytes;
                 plans.remove(eldest.getKey());
             }
-            p = new Plan("mm" + (plansBuilt++), la, lb, lc, batches, uploadC, kernel, device);
+            p = new Plan("mm" + (plansBuilt++), la, lb, lc, batches, uploadC, kernel, splits, device);
             plans.put(key, p);
             planBytes += p.bytes;
         }
@@ -144,22 +150,29 @@ public final class TornadoBackend implements Backend {
         final FloatArray a;
         final FloatArray b;
         final FloatArray c;
-        final GemmLaunch gemm;
+        final GemmLaunch gemm;  // null when split
+        final SplitKGemm split; // null unless the product is cut into k slices
         final GridScheduler scheduler = new GridScheduler();
         final TornadoExecutionPlan plan;
         final long bytes;
 
         Plan(String name, int la, int lb, int lc, int batches, boolean uploadC, GemmLaunch.Kernel kernel,
-                TornadoDevice device) {
+                int splits, TornadoDevice device) {
             a = new FloatArray(la);
             b = new FloatArray(lb);
             c = new FloatArray(lc);
-            bytes = 4L * ((long) la + lb + lc);
+            bytes = 4L * ((long) la + lb + lc) + (splits > 1 ? 4L * SplitKGemm.MAX_SPLITS * lc : 0);
             TaskGraph graph = new TaskGraph(name).transferToDevice(DataTransferMode.EVERY_EXECUTION, a, b);
             if (uploadC) {
                 graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, c);
             }
-            gemm = new GemmLaunch(graph, name, "sgemm", a, b, c, batches, scheduler, kernel);
+            if (splits > 1) {
+                split = new SplitKGemm(graph, name, "sgemm", a, b, c, lc, scheduler);
+                gemm = null;
+            } else {
+                gemm = new GemmLaunch(graph, name, "sgemm", a, b, c, batches, scheduler, kernel);
+                split = null;
+            }
             graph.transferToHost(DataTransferMode.EVERY_EXECUTION, c);
             plan = new TornadoExecutionPlan(graph.snapshot()).withDevice(device);
         }
