@@ -189,7 +189,8 @@ public final class GemmKernel {
         store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 48, c33);
     }
 
-    private static void store(FloatArray c, int cOff, int cRs, int cCs, int m, int n, int accumulate, int row,
+    /** c[cOff + row·cRs + col·cCs] (+)= v when (row, col) is inside [m, n]; shared by the GEMM kernels. */
+    static void store(FloatArray c, int cOff, int cRs, int cCs, int m, int n, int accumulate, int row,
             int col, float v) {
         if (row < m && col < n) {
             int ci = cOff + row * cRs + col * cCs;

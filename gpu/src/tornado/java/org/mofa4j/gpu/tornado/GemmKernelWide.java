@@ -163,82 +163,70 @@ public final class GemmKernelWide {
         }
         int r = row0 + ty;
         int cc = col0 + tx;
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 0, c00);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 16, c01);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 32, c02);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 48, c03);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 64, c04);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 80, c05);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 96, c06);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 112, c07);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 0, c10);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 16, c11);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 32, c12);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 48, c13);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 64, c14);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 80, c15);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 96, c16);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 112, c17);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 0, c20);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 16, c21);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 32, c22);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 48, c23);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 64, c24);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 80, c25);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 96, c26);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 112, c27);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 0, c30);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 16, c31);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 32, c32);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 48, c33);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 64, c34);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 80, c35);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 96, c36);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 112, c37);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 0, c40);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 16, c41);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 32, c42);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 48, c43);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 64, c44);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 80, c45);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 96, c46);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 112, c47);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 0, c50);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 16, c51);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 32, c52);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 48, c53);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 64, c54);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 80, c55);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 96, c56);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 112, c57);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 0, c60);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 16, c61);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 32, c62);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 48, c63);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 64, c64);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 80, c65);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 96, c66);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 112, c67);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 0, c70);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 16, c71);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 32, c72);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 48, c73);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 64, c74);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 80, c75);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 96, c76);
-        store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 112, c77);
-    }
-
-    private static void store(FloatArray c, int cOff, int cRs, int cCs, int m, int n, int accumulate, int row,
-            int col, float v) {
-        if (row < m && col < n) {
-            int ci = cOff + row * cRs + col * cCs;
-            if (accumulate != 0) {
-                c.set(ci, c.get(ci) + v);
-            } else {
-                c.set(ci, v);
-            }
-        }
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 0, c00);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 16, c01);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 32, c02);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 48, c03);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 64, c04);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 80, c05);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 96, c06);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 0, cc + 112, c07);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 0, c10);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 16, c11);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 32, c12);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 48, c13);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 64, c14);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 80, c15);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 96, c16);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 16, cc + 112, c17);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 0, c20);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 16, c21);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 32, c22);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 48, c23);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 64, c24);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 80, c25);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 96, c26);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 32, cc + 112, c27);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 0, c30);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 16, c31);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 32, c32);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 48, c33);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 64, c34);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 80, c35);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 96, c36);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 48, cc + 112, c37);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 0, c40);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 16, c41);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 32, c42);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 48, c43);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 64, c44);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 80, c45);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 96, c46);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 64, cc + 112, c47);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 0, c50);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 16, c51);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 32, c52);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 48, c53);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 64, c54);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 80, c55);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 96, c56);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 80, cc + 112, c57);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 0, c60);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 16, c61);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 32, c62);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 48, c63);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 64, c64);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 80, c65);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 96, c66);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 96, cc + 112, c67);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 0, c70);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 16, c71);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 32, c72);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 48, c73);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 64, c74);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 80, c75);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 96, c76);
+        GemmKernel.store(c, cOff, cRs, cCs, m, n, accumulate, r + 112, cc + 112, c77);
     }
 
     private static float loadA(FloatArray a, int aOff, int aRs, int aCs, int m, int k, int row, int kk) {

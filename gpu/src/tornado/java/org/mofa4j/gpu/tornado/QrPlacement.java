@@ -87,30 +87,22 @@ final class QrPlacement {
         FloatArray x = new FloatArray(m * c);
         FloatArray qUp = new FloatArray(m * c);
         FloatArray qHostOnDevice = new FloatArray(m * c);
-        TornadoExecutionPlan down = plan(device, new TaskGraph(id + "down")
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, source)
-                .task("x", QrPlacement::copy, source, x, m * c)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, x), null);
-        TornadoExecutionPlan up = plan(device, new TaskGraph(id + "up")
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, qUp)
-                .task("q", QrPlacement::copy, qUp, qHostOnDevice, m * c)
-                .transferToHost(DataTransferMode.UNDER_DEMAND, qHostOnDevice), null);
-        double hostQr = Double.MAX_VALUE;
-        TornadoExecutionResult upResult = null;
-        for (int rep = 0; rep < reps + 2; rep++) {
-            long t0 = System.nanoTime();
+        TornadoExecutionPlan down = copyPlan(device, id + "down", source, DataTransferMode.FIRST_EXECUTION, x,
+                DataTransferMode.EVERY_EXECUTION);
+        TornadoExecutionPlan up = copyPlan(device, id + "up", qUp, DataTransferMode.EVERY_EXECUTION, qHostOnDevice,
+                DataTransferMode.UNDER_DEMAND);
+        TornadoExecutionResult[] upResult = new TornadoExecutionResult[1];
+        double hostQr = bestMs(reps, () -> {
             down.execute();
-            DMatrixRMaj xm = toMatrix(x, m, c);
             QRDecomposition<DMatrixRMaj> qr = DecompositionFactory_DDRM.qr(m, c);
-            qr.decompose(xm);
+            qr.decompose(toMatrix(x, m, c));
             DMatrixRMaj q = qr.getQ(null, true);
             for (int i = 0; i < m * c; i++) {
                 qUp.set(i, (float) q.data[i]);
             }
-            upResult = up.execute();
-            hostQr = rep >= 2 ? Math.min(hostQr, (System.nanoTime() - t0) / 1e6) : hostQr;
-        }
-        upResult.transferToHost(qHostOnDevice);
+            upResult[0] = up.execute();
+        });
+        upResult[0].transferToHost(qHostOnDevice);
         double hostOrth = orthogonalityError(qHostOnDevice, m, c);
 
         // device path: CholeskyQR2 with three graphs; only c×c matrices cross
@@ -139,19 +131,17 @@ final class QrPlacement {
         // one plan holding the three graphs, so that x, q1 and gram are shared device buffers
         TornadoExecutionPlan cholesky = new TornadoExecutionPlan(g1.snapshot(), g2.snapshot(), g3.snapshot());
         cholesky.withDevice(device).withGridScheduler(grids);
-        double deviceQr = Double.MAX_VALUE;
-        TornadoExecutionResult last = null;
+        double deviceQr;
         try {
-            for (int rep = 0; rep < reps + 2; rep++) {
-                long t0 = System.nanoTime();
+            TornadoExecutionResult[] last = new TornadoExecutionResult[1];
+            deviceQr = bestMs(reps, () -> {
                 cholesky.withGraph(0).execute();
                 upperInverse(gram, rInv, c);
                 cholesky.withGraph(1).execute();
                 upperInverse(gram, rInv, c);
-                last = cholesky.withGraph(2).execute();
-                deviceQr = rep >= 2 ? Math.min(deviceQr, (System.nanoTime() - t0) / 1e6) : deviceQr;
-            }
-            last.transferToHost(q2);
+                last[0] = cholesky.withGraph(2).execute();
+            });
+            last[0].transferToHost(q2);
         } finally {
             Plans.close(cholesky);
         }
@@ -159,36 +149,39 @@ final class QrPlacement {
 
         // the c×c SVD: host EJML against the device's shortest round trip
         DMatrixRMaj core = toMatrix(source, c, c);
-        double hostSvd = Double.MAX_VALUE;
-        for (int rep = 0; rep < reps + 2; rep++) {
-            long t0 = System.nanoTime();
+        double hostSvd = bestMs(reps, () -> {
             SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(c, c, true, true, true);
             svd.decompose(core.copy());
             svd.getU(null, false);
             svd.getV(null, false);
-            hostSvd = rep >= 2 ? Math.min(hostSvd, (System.nanoTime() - t0) / 1e6) : hostSvd;
-        }
-        FloatArray small = new FloatArray(c * c);
-        FloatArray smallOut = new FloatArray(c * c);
-        TornadoExecutionPlan roundTrip = plan(device, new TaskGraph(id + "rt")
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, small)
-                .task("t", QrPlacement::copy, small, smallOut, c * c)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, smallOut), null);
-        double trip = Double.MAX_VALUE;
-        for (int rep = 0; rep < reps + 2; rep++) {
-            long t0 = System.nanoTime();
-            roundTrip.execute();
-            trip = rep >= 2 ? Math.min(trip, (System.nanoTime() - t0) / 1e6) : trip;
-        }
+        });
+        TornadoExecutionPlan roundTrip = copyPlan(device, id + "rt", new FloatArray(c * c),
+                DataTransferMode.EVERY_EXECUTION, new FloatArray(c * c), DataTransferMode.EVERY_EXECUTION);
+        double trip = bestMs(reps, roundTrip::execute);
         Plans.close(down);
         Plans.close(up);
         Plans.close(roundTrip);
         return new Row(m, c, hostQr, deviceQr, hostOrth, deviceOrth, hostSvd, trip);
     }
 
-    private static TornadoExecutionPlan plan(TornadoDevice device, TaskGraph graph, GridScheduler grids) {
-        TornadoExecutionPlan p = new TornadoExecutionPlan(graph.snapshot()).withDevice(device);
-        return grids == null ? p : p.withGridScheduler(grids);
+    /** A plan that uploads {@code in} (per {@code inMode}), copies it to {@code out} and downloads that. */
+    private static TornadoExecutionPlan copyPlan(TornadoDevice device, String name, FloatArray in, int inMode,
+            FloatArray out, int outMode) {
+        TaskGraph graph = new TaskGraph(name).transferToDevice(inMode, in)
+                .task("copy", QrPlacement::copy, in, out, in.getSize())
+                .transferToHost(outMode, out);
+        return new TornadoExecutionPlan(graph.snapshot()).withDevice(device);
+    }
+
+    /** Best time in milliseconds of {@code reps} runs of {@code body} after 2 warm-up runs. */
+    private static double bestMs(int reps, Runnable body) {
+        double best = Double.MAX_VALUE;
+        for (int rep = 0; rep < reps + 2; rep++) {
+            long t0 = System.nanoTime();
+            body.run();
+            best = rep >= 2 ? Math.min(best, (System.nanoTime() - t0) / 1e6) : best;
+        }
+        return best;
     }
 
     /** rInv = R⁻¹ for the Cholesky factor of Gram = RᵀR (float64 on the host; c×c). */
