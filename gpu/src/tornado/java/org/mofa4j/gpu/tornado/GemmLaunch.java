@@ -13,7 +13,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * 40 + 12·batches bytes) and worker grid, so that the graph is built once and each execution may run a different
  * shape or view: call {@link #set} before executing the plan.
  */
-final class GemmLaunch {
+public final class GemmLaunch {
     /**
      * {@code -Dmofa4j.gpu.gemm=auto|blocked|tiled} (default {@code auto}): {@link GemmKernel#sgemmBlocked} (64×64
      * tiles, 4×4 outputs per work-item), {@link GemmKernel#sgemm} (16×16 tiles, one output per work-item), or auto:
@@ -23,7 +23,7 @@ final class GemmLaunch {
     static final String POLICY = System.getProperty("mofa4j.gpu.gemm", "auto");
 
     /** The kernel {@link #POLICY} picks for an [m, ·]·[·, n] product. */
-    static boolean blockedFor(int m, int n) {
+    public static boolean blockedFor(int m, int n) {
         return switch (POLICY) {
             case "blocked" -> true;
             case "tiled" -> false;
