@@ -84,31 +84,52 @@ class ResidentGptParityTest {
         assertTrue(cpu.losses().get(STEPS - 1) < cpu.losses().get(0), "the loss falls");
     }
 
+    /**
+     * The counter against the graph's declared per-step transfers, and against TornadoVM's own profiler, which on
+     * top of the payload counts each transferred array's 16-byte header and the launch arguments of every kernel
+     * (24 bytes each on PoCL): checked as "nothing but per-array and per-launch overhead".
+     */
     @Test
     void aStepMovesOnlyTheBatchTheStepScalarsTheLossAndTheNorm() {
         TextDataset.Split split = corpus();
         Gpt model = new Gpt(config(split), 7);
         AdamW opt = (AdamW) Optimizers.create(Optimizers.Spec.of("adamw", LR), model.trainableParameters());
         BatchSampler sampler = new BatchSampler(split.train(), BATCH, CONTEXT, 7);
-        try (ResidentGpt gpt = new ResidentGpt(model, opt, BATCH, CONTEXT, TornadoRuntime.defaultDevice())) {
+        System.setProperty(ResidentGpt.PROFILE_PROPERTY, "true");
+        ResidentGpt gpt;
+        try {
+            gpt = new ResidentGpt(model, opt, BATCH, CONTEXT, TornadoRuntime.defaultDevice());
+        } finally {
+            System.clearProperty(ResidentGpt.PROFILE_PROPERTY);
+        }
+        try (gpt) {
             long expectedPerStep = 4L * BATCH * CONTEXT          // token ids up
                     + 4L * BATCH * CONTEXT                       // targets up
                     + 4L * (1 + 8 * opt.groups().size())         // clip norm + 8 AdamW scalars per group up
                     + 4L * 2;                                    // loss and gradient norm down
             long resident = 16L * gpt.parameterCount();          // weights, gradients, m, v
             assertEquals(0, gpt.bytesMoved(), "nothing moves before the first step");
+            long profiled = -1;
             for (int s = 0; s < 3; s++) {
                 Batch b = sampler.batchAt(s);
                 gpt.step(b.inputs().data(), b.targets().data(), 1.0, 1.0);
                 assertEquals(expectedPerStep, gpt.bytesLastStep(), "bytes of step " + (s + 1));
+                profiled = gpt.profiledBytesLastStep();
             }
+            long overhead = profiled - expectedPerStep;
+            assertTrue(overhead >= 0 && overhead <= 64L * (gpt.arraysPerStep() + gpt.taskCount()),
+                    "TornadoVM counted " + profiled + " bytes in step 3: more than the payload " + expectedPerStep
+                            + " plus headers and launch arguments (" + gpt.arraysPerStep() + " arrays, "
+                            + gpt.taskCount() + " kernels)");
             long afterThree = gpt.bytesMoved();
             assertTrue(afterThree > resident + 3 * expectedPerStep, "the first step uploads the resident state");
             gpt.copyToHost();
             assertEquals(afterThree + 12L * gpt.parameterCount(), gpt.bytesMoved(), "a copy back moves W, m and v");
             assertEquals(3, gpt.completedSteps());
-            System.out.printf("resident tiny GPT: %,d bytes per step (%d tokens), %,d bytes first upload%n",
-                    expectedPerStep, BATCH * CONTEXT, afterThree - 3 * expectedPerStep);
+            System.out.printf("resident tiny GPT: %,d bytes per step (%d tokens); TornadoVM's profiler: %,d "
+                    + "(= payload + %,d for %d array headers and %d kernel launches); %,d bytes first upload%n",
+                    expectedPerStep, BATCH * CONTEXT, profiled, overhead, gpt.arraysPerStep(), gpt.taskCount(),
+                    afterThree - 3 * expectedPerStep);
         }
     }
 

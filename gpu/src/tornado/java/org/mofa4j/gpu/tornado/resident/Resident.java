@@ -95,6 +95,16 @@ final class Resident {
         return graph;
     }
 
+    /** Tasks recorded so far. */
+    int taskCount() {
+        return tasks.size();
+    }
+
+    /** Arrays moved at every execution, either way. */
+    int arraysPerExecution() {
+        return stepUploads.size() + stepDownloads.size();
+    }
+
     /** Bytes of the first execution's uploads. */
     long firstExecutionBytes() {
         return firstBytes;

@@ -16,6 +16,7 @@ import org.mofa4j.tensor.Tensor;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -37,7 +38,11 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * {@code nn}/{@code optim} path ({@code ResidentGptParityTest}).
  */
 public final class ResidentGpt implements AutoCloseable {
-    private static final float LN_EPS = 1e-5f;
+    /**
+     * {@code -Dmofa4j.gpu.profile=true} (read at construction): run the plan under TornadoVM's profiler, so that
+     * {@link #profiledBytesLastStep()} reports the bytes TornadoVM itself counted (a check on this class's counter).
+     */
+    public static final String PROFILE_PROPERTY = "mofa4j.gpu.profile";
 
     private final Gpt model;
     private final AdamW optimizer;
@@ -54,6 +59,9 @@ public final class ResidentGpt implements AutoCloseable {
     private final FloatArray moment2;
     private final TornadoExecutionPlan plan;
     private final long bytesPerStep;
+    private final boolean profile;
+    private final int tasks;
+    private final int stepArrays;
     private long step;
     private long bytesMoved;
     private long lastStepBytes;
@@ -101,7 +109,12 @@ public final class ResidentGpt implements AutoCloseable {
         r.onDemand(params, moment1, moment2);
         new GraphBuilder(r, cfg, layout, params, grads, moment1, moment2, ids, targets, hyper, result, batch, context)
                 .build();
-        plan = new TornadoExecutionPlan(r.build().snapshot()).withDevice(device).withGridScheduler(r.scheduler());
+        TornadoExecutionPlan p0 = new TornadoExecutionPlan(r.build().snapshot()).withDevice(device)
+                .withGridScheduler(r.scheduler());
+        this.profile = Boolean.getBoolean(PROFILE_PROPERTY);
+        plan = profile ? p0.withProfiler(ProfilerMode.SILENT) : p0;
+        this.tasks = r.taskCount();
+        this.stepArrays = r.arraysPerExecution();
         this.bytesPerStep = r.bytesPerExecution();
         this.bytesMoved = r.firstExecutionBytes(); // counted when the first step uploads them
     }
@@ -187,6 +200,27 @@ public final class ResidentGpt implements AutoCloseable {
     /** Bytes every step moves: ids, targets and step scalars up, loss and norm down. */
     public long bytesPerStep() {
         return bytesPerStep;
+    }
+
+    /**
+     * Bytes TornadoVM's profiler counted for the last execution (copies in plus copies out), or −1 when the
+     * profiler is off ({@code -Dmofa4j.gpu.profile=true} turns it on).
+     */
+    public long profiledBytesLastStep() {
+        if (!profile || lastResult == null) {
+            return -1;
+        }
+        return lastResult.getProfilerResult().getTotalBytesTransferred();
+    }
+
+    /** Kernel launches per step (tasks in the graph). */
+    public int taskCount() {
+        return tasks;
+    }
+
+    /** Arrays transferred per step (uploaded or downloaded). */
+    public int arraysPerStep() {
+        return stepArrays;
     }
 
     /** Bytes moved by the last step (0 before the first). */
