@@ -12,9 +12,9 @@ public final class TornadoRuntime {
     static final String BYTECODE_SIZE_PROPERTY = "tornado.tvm.maxbytecodesize";
 
     static {
-        // The resident GPT step is one task graph of ~20 tasks per layer, whose TornadoVM bytecode outgrows the
-        // 4 KiB default (BufferOverflowException, reported only as a bailout). TornadoVM reads the property from
-        // the live system properties when it first compiles a graph, so this must run before any graph executes.
+        // A graph of the resident GPT step (up to 32 kernels over dozens of shared arrays) outgrows the 4 KiB
+        // default (BufferOverflowException, reported only as a bailout). TornadoVM reads the property from the live
+        // system properties when it first compiles a graph, so this must run before any graph executes.
         if (System.getProperty(BYTECODE_SIZE_PROPERTY) == null) {
             System.setProperty(BYTECODE_SIZE_PROPERTY, Integer.toString(1 << 20));
         }

@@ -126,9 +126,12 @@ class ResidentGptParityTest {
             gpt.copyToHost();
             assertEquals(afterThree + 12L * gpt.parameterCount(), gpt.bytesMoved(), "a copy back moves W, m and v");
             assertEquals(3, gpt.completedSteps());
+            assertTrue(gpt.graphCount() > 1, "the step spans several task graphs sharing device buffers ("
+                    + gpt.taskCount() + " kernels)");
             System.out.printf("resident tiny GPT: %,d bytes per step (%d tokens); TornadoVM's profiler: %,d "
-                    + "(= payload + %,d for %d array headers and %d kernel launches); %,d bytes first upload%n",
+                    + "(= payload + %,d for %d array headers and %d kernel launches in %d graphs); %,d bytes first upload%n",
                     expectedPerStep, BATCH * CONTEXT, profiled, overhead, gpt.arraysPerStep(), gpt.taskCount(),
+                    gpt.graphCount(),
                     afterThree - 3 * expectedPerStep);
         }
     }

@@ -5,6 +5,7 @@ import org.mofa4j.gpu.tornado.GemmLaunch;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.common.TaskPackage;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -12,7 +13,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * A {@link GemmKernel} task of fixed shape inside the resident task graph: C [m, n] (+)= op(A)·op(B) on strided
  * views (element (i, j) of A is {@code a[aOff + i·aRs + j·aCs]}, likewise B and C). Unlike {@code GemmLaunch},
  * whose dims are re-uploaded per execution, the shape never changes here, so its dims and offsets arrays go to
- * the device with the first execution only ({@link Resident#upload}) and a step moves no GEMM parameters.
+ * the device with the first execution only (as the task's local arrays) and a step moves no GEMM parameters.
  */
 final class FixedGemm {
     /** A view: array, offset, row stride, column stride. */
@@ -26,20 +27,20 @@ final class FixedGemm {
         GemmKernel.setDims(dims, m, n, k, a.rowStride(), a.colStride(), b.rowStride(), b.colStride(),
                 c.rowStride(), c.colStride(), false);
         IntArray offsets = IntArray.fromElements(a.offset(), b.offset(), c.offset());
-        r.upload(dims, offsets);
         boolean blocked = GemmLaunch.blockedFor(m, n);
+        String graphName;
         if (blocked) {
-            r.task(g -> g.task(taskId, GemmKernel::sgemmBlocked, new KernelContext(), a.array(), b.array(), c.array(),
-                    dims, offsets));
+            graphName = r.task(TaskPackage.createPackage(taskId, GemmKernel::sgemmBlocked, new KernelContext(), a.array(),
+                    b.array(), c.array(), dims, offsets), dims, offsets);
         } else {
-            r.task(g -> g.task(taskId, GemmKernel::sgemm, new KernelContext(), a.array(), b.array(), c.array(), dims,
-                    offsets));
+            graphName = r.task(TaskPackage.createPackage(taskId, GemmKernel::sgemm, new KernelContext(), a.array(),
+                    b.array(), c.array(), dims, offsets), dims, offsets);
         }
         long global = blocked ? GemmKernel.blockedGlobalSize(1, m, n) : GemmKernel.globalSize(1, m, n);
         WorkerGrid1D grid = new WorkerGrid1D(GemmKernel.TILE * GemmKernel.TILE);
         grid.setGlobalWork(Math.max(GemmKernel.TILE * GemmKernel.TILE, global), 1, 1);
         grid.setLocalWork(GemmKernel.TILE * GemmKernel.TILE, 1, 1);
         GridScheduler scheduler = r.scheduler();
-        scheduler.addWorkerGrid(r.graphName() + "." + taskId, grid);
+        scheduler.addWorkerGrid(graphName + "." + taskId, grid);
     }
 }

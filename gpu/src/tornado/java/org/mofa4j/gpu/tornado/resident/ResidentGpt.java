@@ -24,7 +24,8 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * A GPT training step ({@link Gpt}: pre-LN blocks, tanh GELU, biases everywhere, head tied to wte, attention
  * scaled by 1/√D, dropout 0) with everything resident on one TornadoVM device for a fixed batch B and context T:
  * the weights, gradients and AdamW moments (flat arrays in {@link ParameterLayout} order), and every activation
- * backward needs. One task graph, built once, does per execution:
+ * backward needs. Task graphs built once ({@link Resident}: TornadoVM caps a graph's size, so the step is cut into
+ * graphs of {@link Resident#TASKS_PER_GRAPH} kernels that share the device buffers) do per step:
  * <pre>
  *   forward   x₀ = wte[ids] + wpe[0..T−1];  per block: h = x + proj(attn(ln1(x))), x' = h + mp(gelu(fc(ln2(h))))
  *             logits = ln_f(x_L)·wteᵀ [B·T, V],  loss = mean cross-entropy(logits, targets)
@@ -61,10 +62,12 @@ public final class ResidentGpt implements AutoCloseable {
     private final long bytesPerStep;
     private final boolean profile;
     private final int tasks;
+    private final int graphs;
     private final int stepArrays;
     private long step;
     private long bytesMoved;
     private long lastStepBytes;
+    private long profiledLastStep;
     private TornadoExecutionResult lastResult;
 
     /**
@@ -109,11 +112,12 @@ public final class ResidentGpt implements AutoCloseable {
         r.onDemand(params, moment1, moment2);
         new GraphBuilder(r, cfg, layout, params, grads, moment1, moment2, ids, targets, hyper, result, batch, context)
                 .build();
-        TornadoExecutionPlan p0 = new TornadoExecutionPlan(r.build().snapshot()).withDevice(device)
+        TornadoExecutionPlan p0 = new TornadoExecutionPlan(r.build()).withDevice(device)
                 .withGridScheduler(r.scheduler());
         this.profile = Boolean.getBoolean(PROFILE_PROPERTY);
         plan = profile ? p0.withProfiler(ProfilerMode.SILENT) : p0;
         this.tasks = r.taskCount();
+        this.graphs = r.graphCount();
         this.stepArrays = r.arraysPerExecution();
         this.bytesPerStep = r.bytesPerExecution();
         this.bytesMoved = r.firstExecutionBytes(); // counted when the first step uploads them
@@ -150,7 +154,14 @@ public final class ResidentGpt implements AutoCloseable {
             hyper.set(h + 6, (float) (1 / Math.sqrt(bc2)));
             hyper.set(h + 7, (float) c.eps());
         }
-        lastResult = plan.execute();
+        long profiled = 0;
+        for (int i = 0; i < graphs; i++) {
+            lastResult = plan.withGraph(i).execute(); // in order; they share the device buffers
+            if (profile) {
+                profiled += lastResult.getProfilerResult().getTotalBytesTransferred();
+            }
+        }
+        profiledLastStep = profiled;
         bytesMoved += bytesPerStep;
         lastStepBytes = bytesPerStep;
         float loss = result.get(0);
@@ -210,12 +221,17 @@ public final class ResidentGpt implements AutoCloseable {
         if (!profile || lastResult == null) {
             return -1;
         }
-        return lastResult.getProfilerResult().getTotalBytesTransferred();
+        return profiledLastStep;
     }
 
     /** Kernel launches per step (tasks in the graph). */
     public int taskCount() {
         return tasks;
+    }
+
+    /** Task graphs per step (TornadoVM caps a graph's size; they share the device buffers). */
+    public int graphCount() {
+        return graphs;
     }
 
     /** Arrays transferred per step (uploaded or downloaded). */

@@ -16,9 +16,9 @@ final class ResidentTrainer implements DeviceTrainer {
     @Override
     public String description() {
         return String.format("AdamW on %s: %,d parameters, their gradients, both moments and the activations stay on "
-                + "the device; one task graph per step; per step %,d bytes move (ids and targets up, %d step scalars "
-                + "up, loss and gradient norm down)", deviceName, gpt.parameterCount(), gpt.bytesPerStep(),
-                (gpt.bytesPerStep() - 8) / 4 - 2L * gpt.rows());
+                + "the device; %d kernels in %d task graphs built once; per step %,d bytes move (ids and targets up, "
+                + "%d step scalars up, loss and gradient norm down)", deviceName, gpt.parameterCount(),
+                gpt.taskCount(), gpt.graphCount(), gpt.bytesPerStep(), (gpt.bytesPerStep() - 8) / 4 - 2L * gpt.rows());
     }
 
     @Override
