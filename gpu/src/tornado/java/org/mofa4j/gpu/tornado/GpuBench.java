@@ -29,7 +29,8 @@ import org.mofa4j.tensor.kernels.Gemm;
  * device step vs {@code optim.MoFaSgd}), and training steps/s of a tiny GPT and a GPT-2-small-width GPT (matmuls
  * on the device), and resident training steps/s ({@code resident.ResidentGpt}: weights, gradients, AdamW state and
  * activations on the device, task graphs built once) of the tiny GPT (L4 d128 h4 T64 B16, vocab 256) and a
- * GPT-2-small-width GPT. Prints a table and one JSON line; {@code --resident} runs only the resident rows. Run with the TornadoVM argfile (README, GPU section):
+ * GPT-2-small-width GPT. Prints a table and one JSON line; {@code --resident} runs only the resident rows. Run
+ * with the TornadoVM argfile (README, GPU section):
  * {@code java @$TORNADOVM_HOME/tornado-argfile ... -cp examples/target/mofa4j.jar org.mofa4j.gpu.tornado.GpuBench
  * [--quick]}. Times are the best of the repetitions after one warm-up (the first device run compiles the kernel).
  */

@@ -87,7 +87,8 @@ class DeviceTrainerHookTest {
         t.run();
         assertEquals(List.of(9.0, 8.0, 7.0), losses);
         assertEquals(List.of("step scale=1.00 clip=0.5", "step scale=1.00 clip=0.5", "copy",
-                "step scale=1.00 clip=0.5", "copy", "copy"), device.calls, "copy before each evaluation and at the end");
+                "step scale=1.00 clip=0.5", "copy", "copy"), device.calls,
+                "copy before each evaluation and at the end");
         BatchSampler same = new BatchSampler(stream(), 2, 8, 3);
         for (int s = 0; s < 3; s++) {
             assertTrue(java.util.Arrays.equals(same.batchAt(s).inputs().data(), device.batches.get(s).inputs().data()),

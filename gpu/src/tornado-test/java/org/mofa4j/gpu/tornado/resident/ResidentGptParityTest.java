@@ -25,6 +25,7 @@ import org.mofa4j.nn.train.TrainingListener;
 import org.mofa4j.optim.AdamW;
 import org.mofa4j.optim.Optimizers;
 import org.mofa4j.optim.StatefulOptimizer;
+import org.mofa4j.tensor.Tensor;
 
 /**
  * 20 AdamW steps of a tiny GPT (2 layers, 2 heads, width 64, context 32, batch 4, the built-in corpus' characters,
@@ -35,7 +36,9 @@ import org.mofa4j.optim.StatefulOptimizer;
  * <p>Tolerances: losses within 1e-4 relative per step; parameters after 20 steps within 1e-4·max(1, |w|), except
  * the key bias (columns C..2C of {@code attn.qkv.bias}): softmax is invariant to it, so its exact gradient is 0 and
  * both runs see only rounding noise, which AdamW's normalised step turns into ±lr moves — it is only checked to
- * stay within 20·lr of the CPU value.
+ * stay within 20·lr of the CPU value. The AdamW state copied back (m, v, step) must match too: step counts exactly,
+ * m and v within 1e-3 of each tensor's largest element (v holds squared gradients, whose small entries carry
+ * larger relative rounding).
  */
 class ResidentGptParityTest {
     private static final int STEPS = 20;
@@ -43,7 +46,7 @@ class ResidentGptParityTest {
     private static final int BATCH = 4;
     private static final int CONTEXT = 32;
 
-    private record Run(List<Double> losses, Gpt model) {}
+    private record Run(List<Double> losses, Gpt model, StatefulOptimizer optimizer) {}
 
     @Test
     void twentyResidentStepsMatchTheCpuLossesAndWeights() {
@@ -77,10 +80,37 @@ class ResidentGptParityTest {
                 assertTrue(err <= 1e-4, e.getKey() + "[" + i + "]: CPU " + want[i] + ", resident " + got[i]);
             }
         }
+        // the AdamW state came back too (copyToHost at the end of run): step counts equal, m and v close
+        Map<String, Tensor> cpuState = cpu.optimizer().stateDict();
+        Map<String, Tensor> devState = dev.optimizer().stateDict();
+        assertEquals(cpuState.keySet(), devState.keySet());
+        double worstMoment = 0;
+        for (Map.Entry<String, Tensor> e : cpuState.entrySet()) {
+            float[] want = e.getValue().toFloatArray();
+            float[] got = devState.get(e.getKey()).toFloatArray();
+            if (e.getKey().endsWith(".step")) {
+                assertEquals(want[0], got[0], e.getKey());
+                continue;
+            }
+            if (e.getKey().contains("attn.qkv.bias")) {
+                continue; // the key bias' zero gradient, see the class comment
+            }
+            double scale = 0;
+            for (float x : want) {
+                scale = Math.max(scale, Math.abs(x));
+            }
+            for (int i = 0; i < want.length; i++) {
+                double err = Math.abs(want[i] - got[i]) / Math.max(scale, 1e-30);
+                worstMoment = Math.max(worstMoment, err);
+                assertTrue(err <= 1e-3, e.getKey() + "[" + i + "]: CPU " + want[i] + ", resident " + got[i]
+                        + " (relative to the tensor's largest " + scale + ")");
+            }
+        }
         System.out.printf("resident tiny GPT, %d steps: loss %.5f -> %.5f (CPU) / %.5f -> %.5f (device), worst "
-                + "relative loss difference %.2e, worst parameter difference %.2e at %s%n", STEPS,
-                cpu.losses().get(0), cpu.losses().get(STEPS - 1), dev.losses().get(0), dev.losses().get(STEPS - 1),
-                worst, worstParam, worstName);
+                + "relative loss difference %.2e, worst parameter difference %.2e at %s, worst AdamW moment "
+                + "difference %.2e (relative to each tensor's largest)%n", STEPS, cpu.losses().get(0),
+                cpu.losses().get(STEPS - 1), dev.losses().get(0), dev.losses().get(STEPS - 1), worst, worstParam,
+                worstName, worstMoment);
         assertTrue(cpu.losses().get(STEPS - 1) < cpu.losses().get(0), "the loss falls");
     }
 
@@ -129,7 +159,8 @@ class ResidentGptParityTest {
             assertTrue(gpt.graphCount() > 1, "the step spans several task graphs sharing device buffers ("
                     + gpt.taskCount() + " kernels)");
             System.out.printf("resident tiny GPT: %,d bytes per step (%d tokens); TornadoVM's profiler: %,d "
-                    + "(= payload + %,d for %d array headers and %d kernel launches in %d graphs); %,d bytes first upload%n",
+                    + "(= payload + %,d for %d array headers and %d kernel launches in %d graphs); %,d bytes first "
+                    + "upload%n",
                     expectedPerStep, BATCH * CONTEXT, profiled, overhead, gpt.arraysPerStep(), gpt.taskCount(),
                     gpt.graphCount(),
                     afterThree - 3 * expectedPerStep);
@@ -166,7 +197,7 @@ class ResidentGptParityTest {
             }
         }
         assertEquals(STEPS, losses.size());
-        return new Run(losses, model);
+        return new Run(losses, model, opt);
     }
 
     private static TextDataset.Split corpus() {

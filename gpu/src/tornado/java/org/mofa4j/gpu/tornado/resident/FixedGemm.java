@@ -30,8 +30,8 @@ final class FixedGemm {
         boolean blocked = GemmLaunch.blockedFor(m, n);
         String graphName;
         if (blocked) {
-            graphName = r.task(TaskPackage.createPackage(taskId, GemmKernel::sgemmBlocked, new KernelContext(), a.array(),
-                    b.array(), c.array(), dims, offsets), dims, offsets);
+            graphName = r.task(TaskPackage.createPackage(taskId, GemmKernel::sgemmBlocked, new KernelContext(),
+                    a.array(), b.array(), c.array(), dims, offsets), dims, offsets);
         } else {
             graphName = r.task(TaskPackage.createPackage(taskId, GemmKernel::sgemm, new KernelContext(), a.array(),
                     b.array(), c.array(), dims, offsets), dims, offsets);

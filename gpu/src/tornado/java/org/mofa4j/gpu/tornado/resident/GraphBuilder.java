@@ -1,9 +1,10 @@
 package org.mofa4j.gpu.tornado.resident;
 
+import static uk.ac.manchester.tornado.api.common.TaskPackage.createPackage;
+
 import org.mofa4j.gpu.tornado.RowwiseKernels;
 import org.mofa4j.gpu.tornado.resident.FixedGemm.View;
 import org.mofa4j.nn.GptConfig;
-import uk.ac.manchester.tornado.api.common.TaskPackage;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -16,6 +17,9 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * (1, in); dX = dY·W; dW = dYᵀ·X written at W's offset in the gradient array.
  */
 final class GraphBuilder {
+    /** LayerNorm's ε, as {@code nn.LayerNorm}. */
+    private static final float LN_EPS = 1e-5f;
+
     private final Resident r;
     private final GptConfig cfg;
     private final ParameterLayout lay;
@@ -102,7 +106,7 @@ final class GraphBuilder {
 
         // ---- forward
         FloatArray x0 = acts[0].x;
-        r.task(TaskPackage.createPackage("embed", EmbeddingKernels::forward, ids, p, wte, wpe, x0, t, c, nc));
+        r.task(createPackage("embed", EmbeddingKernels::forward, ids, p, wte, wpe, x0, t, c, nc));
         for (int l = 0; l < layers; l++) {
             BlockActs a = acts[l];
             FloatArray next = l + 1 < layers ? acts[l + 1].x : xLast;
@@ -114,36 +118,36 @@ final class GraphBuilder {
             int ln2w = lay.offset(b + "ln2.weight"), ln2b = lay.offset(b + "ln2.bias");
             int fcW = lay.offset(b + "mlp.fc.weight"), fcB = lay.offset(b + "mlp.fc.bias");
             int mpW = lay.offset(b + "mlp.proj.weight"), mpB = lay.offset(b + "mlp.proj.bias");
-            r.task(TaskPackage.createPackage(id + "ln1", NormKernels::forward, a.x, p, ln1w, ln1b, a.ln1, a.mean1, a.rstd1, n, c,
+            r.task(createPackage(id + "ln1", NormKernels::forward, a.x, p, ln1w, ln1b, a.ln1, a.mean1, a.rstd1, n, c,
                     LN_EPS));
             linear(id + "qkv", a.ln1, c, qkvW, 3 * c, a.qkv);
-            r.task(TaskPackage.createPackage(id + "qkvBias", PointwiseKernels::addBias, a.qkv, p, qkvB, 3 * c, 3 * nc));
+            r.task(createPackage(id + "qkvBias", PointwiseKernels::addBias, a.qkv, p, qkvB, 3 * c, 3 * nc));
             int rowsAtt = batch * heads * t;
-            r.task(TaskPackage.createPackage(id + "attn", AttentionKernels::forward, a.qkv, a.att, a.y, t, heads, d, scale,
+            r.task(createPackage(id + "attn", AttentionKernels::forward, a.qkv, a.att, a.y, t, heads, d, scale,
                     rowsAtt));
             linear(id + "proj", a.y, c, projW, c, tmp);
-            r.task(TaskPackage.createPackage(id + "projRes", PointwiseKernels::addBiasResidual, tmp, p, projB, a.x, a.h, c, nc));
-            r.task(TaskPackage.createPackage(id + "ln2", NormKernels::forward, a.h, p, ln2w, ln2b, a.ln2, a.mean2, a.rstd2, n, c,
+            r.task(createPackage(id + "projRes", PointwiseKernels::addBiasResidual, tmp, p, projB, a.x, a.h, c, nc));
+            r.task(createPackage(id + "ln2", NormKernels::forward, a.h, p, ln2w, ln2b, a.ln2, a.mean2, a.rstd2, n, c,
                     LN_EPS));
             linear(id + "fc", a.ln2, c, fcW, 4 * c, a.fc);
-            r.task(TaskPackage.createPackage(id + "gelu", PointwiseKernels::addBiasGelu, a.fc, p, fcB, a.gelu, 4 * c, 4 * nc));
+            r.task(createPackage(id + "gelu", PointwiseKernels::addBiasGelu, a.fc, p, fcB, a.gelu, 4 * c, 4 * nc));
             linear(id + "mp", a.gelu, 4 * c, mpW, c, tmp);
-            r.task(TaskPackage.createPackage(id + "mpRes", PointwiseKernels::addBiasResidual, tmp, p, mpB, a.h, next, c, nc));
+            r.task(createPackage(id + "mpRes", PointwiseKernels::addBiasResidual, tmp, p, mpB, a.h, next, c, nc));
         }
         int lnfW = lay.offset("ln_f.weight"), lnfB = lay.offset("ln_f.bias");
-        r.task(TaskPackage.createPackage("lnf", NormKernels::forward, xLast, p, lnfW, lnfB, xf, meanF, rstdF, n, c, LN_EPS));
+        r.task(createPackage("lnf", NormKernels::forward, xLast, p, lnfW, lnfB, xf, meanF, rstdF, n, c, LN_EPS));
         linear("head", xf, c, wte, vocab, logits);
-        r.task(TaskPackage.createPackage("xent", RowwiseKernels::softmaxCrossEntropy, logits, targets, probs, rowLoss, n, vocab));
+        r.task(createPackage("xent", RowwiseKernels::softmaxCrossEntropy, logits, targets, probs, rowLoss, n, vocab));
 
         // ---- backward
         float invRows = 1.0f / n;
         int nv = n * vocab;
-        r.task(TaskPackage.createPackage("xentBack", StepKernels::crossEntropyBackward, probs, targets, vocab, invRows, nv));
+        r.task(createPackage("xentBack", StepKernels::crossEntropyBackward, probs, targets, vocab, invRows, nv));
         weightGrad("headW", probs, vocab, xf, c, wte);
         inputGrad("headX", probs, vocab, wte, c, dxf);
-        r.task(TaskPackage.createPackage("lnfBack", NormKernels::backwardInput, dxf, xLast, meanF, rstdF, p, lnfW, zeros, dA, n,
+        r.task(createPackage("lnfBack", NormKernels::backwardInput, dxf, xLast, meanF, rstdF, p, lnfW, zeros, dA, n,
                 c));
-        r.task(TaskPackage.createPackage("lnfParams", NormKernels::backwardParams, dxf, xLast, meanF, rstdF, g, lnfW, lnfB, n,
+        r.task(createPackage("lnfParams", NormKernels::backwardParams, dxf, xLast, meanF, rstdF, g, lnfW, lnfB, n,
                 c));
         for (int l = layers - 1; l >= 0; l--) {
             BlockActs a = acts[l];
@@ -156,59 +160,58 @@ final class GraphBuilder {
             int fcW = lay.offset(b + "mlp.fc.weight"), fcB = lay.offset(b + "mlp.fc.bias");
             int mpW = lay.offset(b + "mlp.proj.weight"), mpB = lay.offset(b + "mlp.proj.bias");
             // MLP: dA = gradient at the block output
-            r.task(TaskPackage.createPackage(id + "mpBias", PointwiseKernels::columnSum, dA, g, mpB, n, c));
+            r.task(createPackage(id + "mpBias", PointwiseKernels::columnSum, dA, g, mpB, n, c));
             weightGrad(id + "mpW", dA, c, a.gelu, 4 * c, mpW);
             inputGrad(id + "mpX", dA, c, mpW, 4 * c, dfc);
-            r.task(TaskPackage.createPackage(id + "geluBack", PointwiseKernels::geluBackward, dfc, a.fc, 4 * nc));
-            r.task(TaskPackage.createPackage(id + "fcBias", PointwiseKernels::columnSum, dfc, g, fcB, n, 4 * c));
+            r.task(createPackage(id + "geluBack", PointwiseKernels::geluBackward, dfc, a.fc, 4 * nc));
+            r.task(createPackage(id + "fcBias", PointwiseKernels::columnSum, dfc, g, fcB, n, 4 * c));
             weightGrad(id + "fcW", dfc, 4 * c, a.ln2, c, fcW);
             inputGrad(id + "fcX", dfc, 4 * c, fcW, c, dxln);
-            r.task(TaskPackage.createPackage(id + "ln2Back", NormKernels::backwardInput, dxln, a.h, a.mean2, a.rstd2, p, ln2w, dA,
+            r.task(createPackage(id + "ln2Back", NormKernels::backwardInput, dxln, a.h, a.mean2, a.rstd2, p, ln2w, dA,
                     dB, n, c));
-            r.task(TaskPackage.createPackage(id + "ln2Params", NormKernels::backwardParams, dxln, a.h, a.mean2, a.rstd2, g, ln2w,
+            r.task(createPackage(id + "ln2Params", NormKernels::backwardParams, dxln, a.h, a.mean2, a.rstd2, g, ln2w,
                     ln2b, n, c));
             // attention: dB = gradient at h
-            r.task(TaskPackage.createPackage(id + "projBias", PointwiseKernels::columnSum, dB, g, projB, n, c));
+            r.task(createPackage(id + "projBias", PointwiseKernels::columnSum, dB, g, projB, n, c));
             weightGrad(id + "projW", dB, c, a.y, c, projW);
             inputGrad(id + "projX", dB, c, projW, c, dyAtt);
             int rowsAtt = batch * heads * t;
-            r.task(TaskPackage.createPackage(id + "attnQ", AttentionKernels::backwardQuery, a.qkv, a.att, dyAtt, dz, dqkv, t,
+            r.task(createPackage(id + "attnQ", AttentionKernels::backwardQuery, a.qkv, a.att, dyAtt, dz, dqkv, t,
                     heads, d, scale, rowsAtt));
-            r.task(TaskPackage.createPackage(id + "attnKV", AttentionKernels::backwardKeyValue, a.qkv, a.att, dyAtt, dz, dqkv, t,
+            r.task(createPackage(id + "attnKV", AttentionKernels::backwardKeyValue, a.qkv, a.att, dyAtt, dz, dqkv, t,
                     heads, d, scale, rowsAtt));
-            r.task(TaskPackage.createPackage(id + "qkvBias", PointwiseKernels::columnSum, dqkv, g, qkvB, n, 3 * c));
+            r.task(createPackage(id + "qkvBias", PointwiseKernels::columnSum, dqkv, g, qkvB, n, 3 * c));
             weightGrad(id + "qkvW", dqkv, 3 * c, a.ln1, c, qkvW);
             inputGrad(id + "qkvX", dqkv, 3 * c, qkvW, c, dxln);
-            r.task(TaskPackage.createPackage(id + "ln1Back", NormKernels::backwardInput, dxln, a.x, a.mean1, a.rstd1, p, ln1w, dB,
+            r.task(createPackage(id + "ln1Back", NormKernels::backwardInput, dxln, a.x, a.mean1, a.rstd1, p, ln1w, dB,
                     dA, n, c));
-            r.task(TaskPackage.createPackage(id + "ln1Params", NormKernels::backwardParams, dxln, a.x, a.mean1, a.rstd1, g, ln1w,
+            r.task(createPackage(id + "ln1Params", NormKernels::backwardParams, dxln, a.x, a.mean1, a.rstd1, g, ln1w,
                     ln1b, n, c));
         }
         // embeddings: dA = gradient at x₀
-        r.task(TaskPackage.createPackage("embedTok", EmbeddingKernels::backwardTokens, ids, dA, g, wte, n, c));
+        r.task(createPackage("embedTok", EmbeddingKernels::backwardTokens, ids, dA, g, wte, n, c));
         int posTotal = cfg.context() * c;
-        r.task(TaskPackage.createPackage("embedPos", EmbeddingKernels::backwardPositions, dA, g, wpe, batch, t, c, posTotal));
+        r.task(createPackage("embedPos", EmbeddingKernels::backwardPositions, dA, g, wpe, batch, t, c, posTotal));
 
         // ---- norm, clip, AdamW
         int total = lay.total();
         int parts = StepKernels.NORM_PARTS;
-        r.task(TaskPackage.createPackage("normPartial", StepKernels::sumSquaresPartial, g, partial, total, parts));
-        r.task(TaskPackage.createPackage("finish", StepKernels::finish, rowLoss, partial, hyper, result, state, n, parts, 1));
+        r.task(createPackage("normPartial", StepKernels::sumSquaresPartial, g, partial, total, parts));
+        r.task(createPackage("finish", StepKernels::finish, rowLoss, partial, hyper, result, state, n, parts, 1));
         for (int gi = 0; gi < lay.groups().size(); gi++) {
             ParameterLayout.Group grp = lay.groups().get(gi);
             int hOff = StepKernels.HYPER_HEAD + StepKernels.GROUP_HYPER * gi;
             int off = grp.offset();
             int count = grp.count();
-            r.task(TaskPackage.createPackage("adamw" + grp.offset(), StepKernels::adamW, p, g, m, v, hyper, state, hOff, off,
+            r.task(createPackage("adamw" + grp.offset(), StepKernels::adamW, p, g, m, v, hyper, state, hOff, off,
                     count));
         }
     }
 
-    private static final float LN_EPS = 1e-5f;
-
     /** out [N, outF] = x [N, inF]·Wᵀ, W [outF, inF] at wOff of the parameters. */
     private void linear(String id, FloatArray x, int inF, int wOff, int outF, FloatArray out) {
-        FixedGemm.add(r, id, n, outF, inF, new View(x, 0, inF, 1), new View(p, wOff, 1, inF), new View(out, 0, outF, 1));
+        FixedGemm.add(r, id, n, outF, inF, new View(x, 0, inF, 1), new View(p, wOff, 1, inF),
+                new View(out, 0, outF, 1));
     }
 
     /** dW [outF, inF] = dyᵀ·x into the gradients at wOff; dy [N, outF], x [N, inF]. */
@@ -218,6 +221,7 @@ final class GraphBuilder {
 
     /** dx [N, inF] = dy [N, outF]·W, W [outF, inF] at wOff of the parameters. */
     private void inputGrad(String id, FloatArray dy, int outF, int wOff, int inF, FloatArray dx) {
-        FixedGemm.add(r, id, n, inF, outF, new View(dy, 0, outF, 1), new View(p, wOff, inF, 1), new View(dx, 0, inF, 1));
+        FixedGemm.add(r, id, n, inF, outF, new View(dy, 0, outF, 1), new View(p, wOff, inF, 1),
+                new View(dx, 0, inF, 1));
     }
 }

@@ -55,7 +55,8 @@ public final class PointwiseKernels {
             float x = pre.get(i);
             float x2 = x * x;
             float th = TornadoMath.tanh(SQRT_2_OVER_PI * x * (1.0f + CUBIC * x2));
-            float deriv = 0.5f * (1.0f + th) + 0.5f * x * (1.0f - th * th) * SQRT_2_OVER_PI * (1.0f + 3.0f * CUBIC * x2);
+            float deriv = 0.5f * (1.0f + th)
+                    + 0.5f * x * (1.0f - th * th) * SQRT_2_OVER_PI * (1.0f + 3.0f * CUBIC * x2);
             d.set(i, d.get(i) * deriv);
         }
     }

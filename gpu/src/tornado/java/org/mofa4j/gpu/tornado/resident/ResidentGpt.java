@@ -96,7 +96,7 @@ public final class ResidentGpt implements AutoCloseable {
         this.rows = batch * context;
         Resident r = new Resident("resident" + Integer.toHexString(System.identityHashCode(this)));
         int p = layout.total();
-        Map<String, org.mofa4j.tensor.Tensor> state = optimizer.stateDict();
+        Map<String, Tensor> state = optimizer.stateDict();
         params = FloatArray.fromArray(layout.gather());
         FloatArray grads = new FloatArray(p);
         moment1 = FloatArray.fromArray(layout.gatherState(state, "m"));
