@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -165,6 +167,33 @@ class ResidentGptParityTest {
                     gpt.graphCount(),
                     afterThree - 3 * expectedPerStep);
         }
+    }
+
+    /** A NaN weight makes the loss NaN: the device reports it and leaves every weight and both moments as they were. */
+    @Test
+    void aNonFiniteLossLeavesTheDeviceStateUnchanged() {
+        TextDataset.Split split = corpus();
+        Gpt model = new Gpt(config(split), 11);
+        AdamW opt = (AdamW) Optimizers.create(Optimizers.Spec.of("adamw", LR), model.trainableParameters());
+        Variable lnf = model.namedParameters().get("ln_f.weight");
+        lnf.value().data()[lnf.value().offset()] = Float.NaN; // reaches every logit, hence the loss
+        Map<String, float[]> before = new LinkedHashMap<>();
+        for (Map.Entry<String, Variable> e : model.namedParameters().entrySet()) {
+            before.put(e.getKey(), e.getValue().value().toFloatArray());
+        }
+        Batch b = new BatchSampler(split.train(), BATCH, CONTEXT, 11).batchAt(0);
+        try (ResidentGpt gpt = new ResidentGpt(model, opt, BATCH, CONTEXT, TornadoRuntime.defaultDevice())) {
+            float[] r = gpt.step(b.inputs().data(), b.targets().data(), 1.0, 1.0);
+            assertTrue(Float.isNaN(r[0]), "the loss is NaN, got " + r[0]);
+            assertEquals(0, gpt.completedSteps(), "no AdamW step counted");
+            gpt.step(b.inputs().data(), b.targets().data(), 1.0, 1.0); // a second skipped step: still nothing moves
+            gpt.copyToHost();
+        }
+        for (Map.Entry<String, Variable> e : model.namedParameters().entrySet()) {
+            assertTrue(Arrays.equals(before.get(e.getKey()), e.getValue().value().toFloatArray()),
+                    e.getKey() + " changed although the step was skipped");
+        }
+        assertTrue(opt.stateDict().isEmpty(), "no optimizer state after skipped steps");
     }
 
     private static Run train(boolean onDevice) {

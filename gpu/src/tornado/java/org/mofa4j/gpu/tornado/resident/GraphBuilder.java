@@ -198,6 +198,7 @@ final class GraphBuilder {
         int parts = StepKernels.NORM_PARTS;
         r.task(createPackage("normPartial", StepKernels::sumSquaresPartial, g, partial, total, parts));
         r.task(createPackage("finish", StepKernels::finish, rowLoss, partial, hyper, result, state, n, parts, 1));
+        r.endGraphWithResult(); // the host checks the loss and the norm before AdamW runs
         for (int gi = 0; gi < lay.groups().size(); gi++) {
             ParameterLayout.Group grp = lay.groups().get(gi);
             int hOff = StepKernels.HYPER_HEAD + StepKernels.GROUP_HYPER * gi;

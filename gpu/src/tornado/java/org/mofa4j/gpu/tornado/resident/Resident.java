@@ -53,6 +53,8 @@ final class Resident {
     private final List<Object> onDemand = new ArrayList<>();
     private final List<Segment> segments = new ArrayList<>();
     private int taskCount;
+    private int resultGraph = -1;
+    private boolean cut;
     private long firstBytes;
     private long stepUpBytes;
     private long stepDownBytes;
@@ -107,7 +109,8 @@ final class Resident {
      * @return the name of the graph the task goes into (for its worker grid, {@code name.taskId})
      */
     String task(TaskPackage add, TornadoNativeArray... locals) {
-        if (segments.isEmpty() || segments.getLast().tasks.size() == TASKS_PER_GRAPH) {
+        if (segments.isEmpty() || segments.getLast().tasks.size() == TASKS_PER_GRAPH || cut) {
+            cut = false;
             segments.add(new Segment(baseName + "_" + segments.size()));
         }
         Segment s = segments.getLast();
@@ -120,9 +123,26 @@ final class Resident {
         return s.name;
     }
 
+    /**
+     * Ends the current graph after its last task: it downloads the {@link #result} arrays (so the host can read
+     * them before the graphs after it run), and the next task starts a new graph.
+     */
+    void endGraphWithResult() {
+        resultGraph = segments.size() - 1;
+        cut = true;
+    }
+
+    /** The graph that downloads the results ({@link #endGraphWithResult}). */
+    int resultGraph() {
+        return resultGraph;
+    }
+
     /** The graphs, in execution order. */
     ImmutableTaskGraph[] build() {
         int n = segments.size();
+        if (resultGraph < 0 || resultGraph + 1 >= n) {
+            throw new IllegalStateException("Resident: the results must come down before the last graph");
+        }
         List<List<Object>> uses = new ArrayList<>();
         for (Segment s : segments) {
             uses.add(sharedUsedBy(s));
@@ -159,10 +179,12 @@ final class Resident {
             for (TaskPackage t : s.tasks) {
                 g.addTask(t);
             }
+            if (i == resultGraph) {
+                g.transferToHost(DataTransferMode.EVERY_EXECUTION, stepDownloads.toArray());
+            }
             if (i + 1 < n) {
                 g.persistOnDevice(seen.toArray());
             } else {
-                g.transferToHost(DataTransferMode.EVERY_EXECUTION, stepDownloads.toArray());
                 g.transferToHost(DataTransferMode.UNDER_DEMAND, onDemand.toArray());
             }
             graphs[i] = g.snapshot();

@@ -30,8 +30,8 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  *   forward   x₀ = wte[ids] + wpe[0..T−1];  per block: h = x + proj(attn(ln1(x))), x' = h + mp(gelu(fc(ln2(h))))
  *             logits = ln_f(x_L)·wteᵀ [B·T, V],  loss = mean cross-entropy(logits, targets)
  *   backward  every gradient, overwritten (no zeroing pass): dwte = head part + embedding scatter
- *   step      ‖g‖ (two phases), clip coefficient, finite check, AdamW per group (skipped on the device when the
- *             loss or the norm is not finite)
+ *   step      ‖g‖ (two phases) and the clip coefficient; the loss and the norm come down with that graph, and
+ *             the host runs the AdamW graph (one kernel per group) only when both are finite
  * </pre>
  * Per {@link #step}: the token ids and targets (4·B·T bytes each) and the step scalars (hyper, 4·(1 + 8·groups)
  * bytes) go up, the loss and the gradient norm (8 bytes) come down; nothing else moves. {@link #copyToHost} brings
@@ -69,6 +69,9 @@ public final class ResidentGpt implements AutoCloseable {
     private long lastStepBytes;
     private long profiledLastStep;
     private TornadoExecutionResult lastResult;
+    private TornadoExecutionResult lastFullResult;  // of the last graph, which declares W, m, v for copy-back
+    private boolean updated;
+    private final int resultGraph;
 
     /**
      * Builds the task graph for batches [batch, context]; the weights and any AdamW state already in the optimizer
@@ -118,6 +121,7 @@ public final class ResidentGpt implements AutoCloseable {
         plan = profile ? p0.withProfiler(ProfilerMode.SILENT) : p0;
         this.tasks = r.taskCount();
         this.graphs = r.graphCount();
+        this.resultGraph = r.resultGraph();
         this.stepArrays = r.arraysPerExecution();
         this.bytesPerStep = r.bytesPerExecution();
         this.bytesMoved = r.firstExecutionBytes(); // counted when the first step uploads them
@@ -154,22 +158,33 @@ public final class ResidentGpt implements AutoCloseable {
             hyper.set(h + 6, (float) (1 / Math.sqrt(bc2)));
             hyper.set(h + 7, (float) c.eps());
         }
+        // forward, backward, norm: the graphs up to the one that brings the loss and the norm down
         long profiled = 0;
-        for (int i = 0; i < graphs; i++) {
-            lastResult = plan.withGraph(i).execute(); // in order; they share the device buffers
-            if (profile) {
-                profiled += lastResult.getProfilerResult().getTotalBytesTransferred();
+        for (int i = 0; i <= resultGraph; i++) {
+            profiled += run(i);
+        }
+        float loss = result.get(0);
+        float norm = result.get(1);
+        if (Float.isFinite(loss) && Float.isFinite(norm)) { // else skip AdamW: weights and moments stay as they are
+            for (int i = resultGraph + 1; i < graphs; i++) {
+                profiled += run(i);
+                updated = true;
             }
+            step = next;
         }
         profiledLastStep = profiled;
         bytesMoved += bytesPerStep;
         lastStepBytes = bytesPerStep;
-        float loss = result.get(0);
-        float norm = result.get(1);
-        if (Float.isFinite(loss) && Float.isFinite(norm)) {
-            step = next;
-        }
         return new float[] {loss, norm};
+    }
+
+    /** Executes graph i (the graphs share the device buffers and run in order); returns the profiled bytes. */
+    private long run(int i) {
+        lastResult = plan.withGraph(i).execute();
+        if (i == graphs - 1) {
+            lastFullResult = lastResult;
+        }
+        return profile ? lastResult.getProfilerResult().getTotalBytesTransferred() : 0;
     }
 
     /**
@@ -177,10 +192,10 @@ public final class ResidentGpt implements AutoCloseable {
      * state (a transfer of 12 bytes per parameter, counted). Modifies: the model's parameters, the optimizer state.
      */
     public void copyToHost() {
-        if (lastResult == null) {
-            return; // nothing ran: the host already holds the state
+        if (!updated) {
+            return; // no update ran: the host already holds the state
         }
-        lastResult.transferToHost(params, moment1, moment2);
+        lastFullResult.transferToHost(params, moment1, moment2);
         bytesMoved += 12L * layout.total();
         Map<String, Tensor> state = new LinkedHashMap<>();
         for (Map.Entry<String, Variable> e : layout.parameters().entrySet()) {

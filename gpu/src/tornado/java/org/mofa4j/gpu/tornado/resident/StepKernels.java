@@ -11,7 +11,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * AdamW. Layout of {@code hyper} (uploaded every step, {@link #HYPER_HEAD} + {@link #GROUP_HYPER}·groups floats):
  * [clip max norm (0 = off)], then per AdamW group [1 − η·λ, β₁, β₂, 1 − β₁, 1 − β₂, η/(1 − β₁ᵗ), 1/√(1 − β₂ᵗ), ε]
  * (η = lr·schedule scale, computed on the host in double and rounded once, exactly as {@code optim.AdamW} does).
- * {@code state} (device only): [clip coefficient, 1 if the loss and the norm are finite else 0].
+ * {@code state} (device only): [clip coefficient, unused].
  * {@code result} (downloaded every step): [mean loss, gradient norm].
  */
 public final class StepKernels {
@@ -50,9 +50,10 @@ public final class StepKernels {
     }
 
     /**
-     * One work-item ({@code one} = 1): mean loss, ‖g‖ = √(Σ partial), the clip coefficient
-     * min(1, maxNorm/(‖g‖ + 1e-6)) as {@code GradClipping.clipGlobalNorm}, and the finite flag. Modifies result and
-     * state.
+     * One work-item ({@code one} = 1): mean loss, ‖g‖ = √(Σ partial) and the clip coefficient
+     * min(1, maxNorm/(‖g‖ + 1e-6)) as {@code GradClipping.clipGlobalNorm}. Modifies result and state. Whether the
+     * loss and the norm are finite is decided on the host (TornadoVM builds OpenCL kernels with
+     * {@code -cl-fast-relaxed-math}, under which a device-side NaN test may be folded away).
      */
     public static void finish(FloatArray rowLoss, FloatArray partial, FloatArray hyper, FloatArray result,
             FloatArray state, int rows, int parts, int one) {
@@ -75,19 +76,16 @@ public final class StepKernels {
                     coef = c;
                 }
             }
-            // x − x is 0 for finite x and NaN for ±Inf and NaN; NaN fails every comparison
-            float probe = (loss - loss) + (norm - norm);
-            float ok = probe == 0.0f ? 1.0f : 0.0f;
             result.set(0, loss);
             result.set(1, norm);
             state.set(0, coef);
-            state.set(1, ok);
+            state.set(1, 1.0f);
         }
     }
 
     /**
-     * AdamW on the parameters [off, off + n) of one group, in place, skipped entirely when state[1] is 0 (a
-     * non-finite loss or norm). The gradient is scaled by the clip coefficient first. Same float operations as
+     * AdamW on the parameters [off, off + n) of one group, in place (the host runs it only after a finite loss and
+     * norm). The gradient is scaled by the clip coefficient first. Same float operations as
      * {@code optim.AdamW}:
      * <pre>
      *   m = β₁·m + (1−β₁)·g,  v = β₂·v + (1−β₂)·g·g,  w = w·(1 − η·λ) − (η/(1−β₁ᵗ))·m / (√v·(1/√(1−β₂ᵗ)) + ε)
@@ -97,7 +95,6 @@ public final class StepKernels {
     public static void adamW(FloatArray p, FloatArray g, FloatArray m, FloatArray v, FloatArray hyper,
             FloatArray state, int hOff, int off, int n) {
         float coef = state.get(0);
-        float ok = state.get(1);
         float decay = hyper.get(hOff);
         float b1 = hyper.get(hOff + 1);
         float b2 = hyper.get(hOff + 2);
@@ -107,18 +104,16 @@ public final class StepKernels {
         float invSqrtBc2 = hyper.get(hOff + 6);
         float eps = hyper.get(hOff + 7);
         for (@Parallel int i = 0; i < n; i++) {
-            if (ok > 0.5f) {
-                int at = off + i;
-                float gi = g.get(at);
-                if (coef < 1.0f) {
-                    gi = gi * coef;
-                }
-                float mi = b1 * m.get(at) + a1 * gi;
-                float vi = b2 * v.get(at) + a2 * gi * gi;
-                m.set(at, mi);
-                v.set(at, vi);
-                p.set(at, p.get(at) * decay - stepSize * mi / (TornadoMath.sqrt(vi) * invSqrtBc2 + eps));
+            int at = off + i;
+            float gi = g.get(at);
+            if (coef < 1.0f) {
+                gi = gi * coef;
             }
+            float mi = b1 * m.get(at) + a1 * gi;
+            float vi = b2 * v.get(at) + a2 * gi * gi;
+            m.set(at, mi);
+            v.set(at, vi);
+            p.set(at, p.get(at) * decay - stepSize * mi / (TornadoMath.sqrt(vi) * invSqrtBc2 + eps));
         }
     }
 }
