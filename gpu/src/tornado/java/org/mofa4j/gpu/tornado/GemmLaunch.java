@@ -13,9 +13,9 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * 40 + 12·batches bytes) and worker grid, so that the graph is built once and each execution may run a different
  * shape or view: call {@link #set} before executing the plan.
  */
-final class GemmLaunch {
+public final class GemmLaunch {
     /** The three GEMM kernels. */
-    enum Kernel {
+    public enum Kernel {
         /** {@link GemmKernel#sgemm}: 16×16 tiles, one output per work-item. */
         TILED,
         /** {@link GemmKernel#sgemmBlocked}: 64×64 tiles, 4×4 outputs per work-item. */
@@ -50,7 +50,7 @@ final class GemmLaunch {
     static final int WIDE_MIN_TILES = 96;
 
     /** The kernel {@link #POLICY} picks for an [m, ·]·[·, n] product. */
-    static Kernel kernelFor(int m, int n) {
+    public static Kernel kernelFor(int m, int n) {
         if (!POLICY.equals("auto")) {
             return Kernel.parse(POLICY);
         }
@@ -63,7 +63,7 @@ final class GemmLaunch {
     }
 
     /** Whether {@link #POLICY} picks a register-blocked kernel (blocked or wide) for an [m, ·]·[·, n] product. */
-    static boolean blockedFor(int m, int n) {
+    public static boolean blockedFor(int m, int n) {
         return kernelFor(m, n) != Kernel.TILED;
     }
 

@@ -5,15 +5,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import org.mofa4j.autograd.Variable;
+import org.mofa4j.gpu.tornado.resident.ResidentTrainerProvider;
 import org.mofa4j.nn.Gpt;
 import org.mofa4j.nn.GptConfig;
 import org.mofa4j.nn.data.BuiltInCorpus;
+import org.mofa4j.nn.data.ByteTokenizer;
 import org.mofa4j.nn.data.CharTokenizer;
 import org.mofa4j.nn.data.TextDataset;
+import org.mofa4j.nn.train.DeviceTrainer;
 import org.mofa4j.nn.train.TrainConfig;
 import org.mofa4j.nn.train.Trainer;
+import org.mofa4j.nn.train.TrainingListener;
 import org.mofa4j.optim.MoFaSgd;
 import org.mofa4j.optim.Optimizers;
+import org.mofa4j.optim.StatefulOptimizer;
 import org.mofa4j.tensor.Tensor;
 import org.mofa4j.tensor.backend.Backend;
 import org.mofa4j.tensor.backend.Backends;
@@ -22,7 +27,10 @@ import org.mofa4j.tensor.kernels.Gemm;
 /**
  * Device against CPU in one run: matmul GFLOP/s (1024³, 4096³, GPT-2-small shapes), the MoFaSGD step (resident
  * device step vs {@code optim.MoFaSgd}), and training steps/s of a tiny GPT and a GPT-2-small-width GPT (matmuls
- * on the device). Prints a table and one JSON line. Run with the TornadoVM argfile (README, GPU section):
+ * on the device), and resident training steps/s ({@code resident.ResidentGpt}: weights, gradients, AdamW state and
+ * activations on the device, task graphs built once) of the tiny GPT (L4 d128 h4 T64 B16, vocab 256) and a
+ * GPT-2-small-width GPT. Prints a table and one JSON line; {@code --resident} runs only the resident rows. Run
+ * with the TornadoVM argfile (README, GPU section):
  * {@code java @$TORNADOVM_HOME/tornado-argfile ... -cp examples/target/mofa4j.jar org.mofa4j.gpu.tornado.GpuBench
  * [--quick]}. Times are the best of the repetitions after one warm-up (the first device run compiles the kernel).
  */
@@ -36,10 +44,21 @@ public final class GpuBench {
 
     public static void main(String[] args) {
         boolean quick = List.of(args).contains("--quick");
+        boolean residentOnly = List.of(args).contains("--resident");
         TornadoBackend gpu = TornadoBackend.open();
         System.out.println("device: " + gpu.description());
         Gemm.warmUp();
         List<Row> rows = new ArrayList<>();
+        rows.add(residentTraining("resident tiny GPT L4 d128 h4 T64 B16 V256",
+                new GptConfig(4, 4, 128, 64, 256, 0.0), 16, quick ? 2 : 4));
+        if (!quick) {
+            rows.add(residentTraining("resident GPT-2-small width L1 d768 h12 T64 B2 V50257",
+                    new GptConfig(1, 12, 768, 64, 50257, 0.0), 2, 2));
+        }
+        if (residentOnly) {
+            print(gpu, rows);
+            System.exit(0);
+        }
         int[][] shapes = quick ? new int[][] {{1024, 1024, 1024}, {512, 2304, 768}}
                 : new int[][] {{1024, 1024, 1024}, {4096, 4096, 4096}, {512, 2304, 768}, {512, 3072, 768},
                         {512, 768, 3072}, {512, 50257, 768}};
@@ -57,6 +76,11 @@ public final class GpuBench {
             rows.add(training(gpu, "GPT-2-small width L1 d768 h12 T64 B2", new int[] {1, 12, 768, 64}, 2,
                     2));
         }
+        print(gpu, rows);
+        System.exit(0);
+    }
+
+    private static void print(TornadoBackend gpu, List<Row> rows) {
         System.out.printf(Locale.ROOT, "%-44s %12s %12s %10s%n", "benchmark", "cpu", "device", "dev/cpu");
         StringBuilder json = new StringBuilder("{\"device\":\"" + gpu.description().replace("\"", "'") + "\"");
         for (Row r : rows) {
@@ -67,7 +91,6 @@ public final class GpuBench {
                             : String.format(Locale.ROOT, "%.4f", r.device), r.unit));
         }
         System.out.println(json.append('}'));
-        System.exit(0);
     }
 
     private static double best(Runnable op, int reps) {
@@ -147,6 +170,44 @@ public final class GpuBench {
         double cpu = stepsPerSecond(Backends.cpu(), config, split, batch, steps);
         double dev = stepsPerSecond(gpu, config, split, batch, steps);   // after the CPU run, same process
         return new Row(what + " steps/s", cpu, dev, "training steps/s (matmuls on the device)");
+    }
+
+    /**
+     * Steps/s of AdamW training on the CPU path and resident on the device, same model, same batches (byte tokens
+     * of the built-in corpus; ids stay below 256 whatever the vocabulary). One warm-up step each first (on the
+     * device it compiles every kernel).
+     */
+    private static Row residentTraining(String what, GptConfig config, int batch, int steps) {
+        TextDataset.Split split = TextDataset.fromText(BuiltInCorpus.text(), ByteTokenizer.INSTANCE, "built-in")
+                .split();
+        TrainConfig tc = new TrainConfig(steps + 1, batch, config.context(), 1, 0, 1.0, 1.0, 0, 1, 0, 1);
+        double[] rates = new double[2];
+        for (int onDevice = 0; onDevice < 2; onDevice++) {
+            Gpt model = new Gpt(config, 1);
+            StatefulOptimizer opt = Optimizers.create(Optimizers.Spec.of("adamw", 1e-3), model.trainableParameters());
+            double[] best = {Double.MAX_VALUE};
+            Trainer t = new Trainer(model, opt, split.train(), split.validation(), tc, 1e-3)
+                    .addListener(new TrainingListener() {
+                        @Override
+                        public void onStep(StepStats s) {
+                            if (s.step() > 1) {        // step 1 is the warm-up
+                                best[0] = Math.min(best[0], s.millis());
+                            }
+                        }
+                    });
+            DeviceTrainer dev = onDevice == 1 ? new ResidentTrainerProvider().open(model, opt, tc) : null;
+            t.onDevice(dev);
+            try {
+                t.run();
+            } finally {
+                if (dev != null) {
+                    System.out.printf(Locale.ROOT, "%s: %s%n", what, dev.description());
+                    dev.close();
+                }
+            }
+            rates[onDevice] = 1000 / best[0];
+        }
+        return new Row(what + " steps/s", rates[0], rates[1], "training steps/s (device: resident, best step)");
     }
 
     private static double stepsPerSecond(Backend backend, GptConfig config, TextDataset.Split split, int batch,

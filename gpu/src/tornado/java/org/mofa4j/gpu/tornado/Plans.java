@@ -3,10 +3,10 @@ package org.mofa4j.gpu.tornado;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 
 /** Closing TornadoVM execution plans (frees their device buffers) without a checked exception. */
-final class Plans {
+public final class Plans {
     private Plans() {}
 
-    static void close(TornadoExecutionPlan plan) {
+    public static void close(TornadoExecutionPlan plan) {
         try {
             plan.close();
         } catch (Exception e) {

@@ -47,6 +47,7 @@ public final class Trainer {
     private long step;
     private double lastTrainLoss = Double.NaN;
     private long peakGradientBytes;
+    private DeviceTrainer device;
 
     /**
      * @param baseLr the optimizer's configured learning rate, used only to report the scheduled value
@@ -83,6 +84,25 @@ public final class Trainer {
     public Trainer addListener(TrainingListener l) {
         listeners.add(l);
         return this;
+    }
+
+    /**
+     * Runs every step on {@code deviceTrainer} (opened for this trainer's model, optimizer and config) instead of
+     * the host: the trainer then copies the device state to the host model and optimizer before each evaluation,
+     * each checkpoint and at the end of {@link #run()}. Accumulation must be 1. Pass null to train on the host.
+     */
+    public Trainer onDevice(DeviceTrainer deviceTrainer) {
+        if (deviceTrainer != null && config.accumulation() != 1) {
+            throw new IllegalArgumentException("Trainer: a device trainer runs one micro-batch per step, got "
+                    + "accumulation " + config.accumulation());
+        }
+        this.device = deviceTrainer;
+        return this;
+    }
+
+    /** The device trainer set by {@link #onDevice}, or null. */
+    public DeviceTrainer device() {
+        return device;
     }
 
     public Trainer onCheckpoint(CheckpointWriter writer) {
@@ -153,7 +173,13 @@ public final class Trainer {
             trainOneStep();
             step++;
             boolean last = step == config.steps();
-            if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || last)) {
+            boolean evalDue = config.evalEvery() > 0 && (step % config.evalEvery() == 0 || last);
+            boolean checkpointDue = checkpointWriter != null && (stopRequested
+                    || config.checkpointEvery() > 0 && (step % config.checkpointEvery() == 0 || last));
+            if (device != null && (evalDue || checkpointDue)) {
+                device.copyToHost();
+            }
+            if (evalDue) {
                 TrainingListener.EvalStats ev = new TrainingListener.EvalStats(step, lastTrainLoss,
                         evaluate(validation, config.evalBatches()));
                 for (TrainingListener l : listeners) {
@@ -168,6 +194,9 @@ public final class Trainer {
                 stoppedEarly = true;
                 break;
             }
+        }
+        if (device != null) {
+            device.copyToHost();
         }
         for (TrainingListener l : listeners) {
             l.onEnd(step);
@@ -191,6 +220,10 @@ public final class Trainer {
         long t0 = System.nanoTime();
         double scale = schedule.scale(step);
         optimizer.setLrScale(scale);
+        if (device != null) {
+            trainOneStepOnDevice(t0, scale);
+            return;
+        }
         boolean fusedUpdate = optimizer instanceof FusedUpdateOptimizer<?> f && f.isAttached();
         double lossSum = 0;
         for (int micro = 0; micro < config.accumulation(); micro++) {
@@ -240,6 +273,30 @@ public final class Trainer {
         double ms = (System.nanoTime() - t0) / 1e6;
         TrainingListener.StepStats stats = new TrainingListener.StepStats(step + 1, config.steps(), lastTrainLoss,
                 baseLrForLogs * scale, gradNorm, config.tokensPerStep() / (ms / 1000), ms);
+        for (TrainingListener l : listeners) {
+            l.onStep(stats);
+        }
+    }
+
+    /** One step on the device trainer: only the batch goes over, the loss and the gradient norm come back. */
+    private void trainOneStepOnDevice(long t0, double scale) {
+        Batch b = trainBatches.batchAt(step);
+        DeviceTrainer.StepResult r = device.step(b, scale, config.clipNorm());
+        if (!Double.isFinite(r.loss())) {
+            skipOrStop("the training loss", r.loss(), 0);
+            return;
+        }
+        if (!r.applied() || !Double.isFinite(r.gradNorm())) {
+            skipOrStop("the gradient norm", r.gradNorm(), -1);
+            return;
+        }
+        for (TrainingListener l : listeners) {
+            l.beforeOptimizerStep(step + 1);
+        }
+        lastTrainLoss = r.loss();
+        double ms = (System.nanoTime() - t0) / 1e6;
+        TrainingListener.StepStats stats = new TrainingListener.StepStats(step + 1, config.steps(), lastTrainLoss,
+                baseLrForLogs * scale, r.gradNorm(), config.tokensPerStep() / (ms / 1000), ms);
         for (TrainingListener l : listeners) {
             l.onStep(stats);
         }
