@@ -106,7 +106,7 @@ final class GraphBuilder {
 
         // ---- forward
         FloatArray x0 = acts[0].x;
-        r.task(createPackage("embed", EmbeddingKernels::forward, ids, p, wte, wpe, x0, t, c, nc));
+        r.parallel(createPackage("embed", EmbeddingKernels::forward, ids, p, wte, wpe, x0, t, c, nc), nc);
         for (int l = 0; l < layers; l++) {
             BlockActs a = acts[l];
             FloatArray next = l + 1 < layers ? acts[l + 1].x : xLast;
@@ -118,37 +118,37 @@ final class GraphBuilder {
             int ln2w = lay.offset(b + "ln2.weight"), ln2b = lay.offset(b + "ln2.bias");
             int fcW = lay.offset(b + "mlp.fc.weight"), fcB = lay.offset(b + "mlp.fc.bias");
             int mpW = lay.offset(b + "mlp.proj.weight"), mpB = lay.offset(b + "mlp.proj.bias");
-            r.task(createPackage(id + "ln1", NormKernels::forward, a.x, p, ln1w, ln1b, a.ln1, a.mean1, a.rstd1, n, c,
-                    LN_EPS));
+            r.parallel(createPackage(id + "ln1", NormKernels::forward, a.x, p, ln1w, ln1b, a.ln1, a.mean1, a.rstd1, n, c,
+                    LN_EPS), n);
             linear(id + "qkv", a.ln1, c, qkvW, 3 * c, a.qkv);
-            r.task(createPackage(id + "qkvBias", PointwiseKernels::addBias, a.qkv, p, qkvB, 3 * c, 3 * nc));
+            r.parallel(createPackage(id + "qkvBias", PointwiseKernels::addBias, a.qkv, p, qkvB, 3 * c, 3 * nc), 3 * nc);
             int rowsAtt = batch * heads * t;
-            r.task(createPackage(id + "attn", AttentionKernels::forward, a.qkv, a.att, a.y, t, heads, d, scale,
-                    rowsAtt));
+            r.parallel(createPackage(id + "attn", AttentionKernels::forward, a.qkv, a.att, a.y, t, heads, d, scale,
+                    rowsAtt), rowsAtt);
             linear(id + "proj", a.y, c, projW, c, tmp);
-            r.task(createPackage(id + "projRes", PointwiseKernels::addBiasResidual, tmp, p, projB, a.x, a.h, c, nc));
-            r.task(createPackage(id + "ln2", NormKernels::forward, a.h, p, ln2w, ln2b, a.ln2, a.mean2, a.rstd2, n, c,
-                    LN_EPS));
+            r.parallel(createPackage(id + "projRes", PointwiseKernels::addBiasResidual, tmp, p, projB, a.x, a.h, c, nc), nc);
+            r.parallel(createPackage(id + "ln2", NormKernels::forward, a.h, p, ln2w, ln2b, a.ln2, a.mean2, a.rstd2, n, c,
+                    LN_EPS), n);
             linear(id + "fc", a.ln2, c, fcW, 4 * c, a.fc);
-            r.task(createPackage(id + "gelu", PointwiseKernels::addBiasGelu, a.fc, p, fcB, a.gelu, 4 * c, 4 * nc));
+            r.parallel(createPackage(id + "gelu", PointwiseKernels::addBiasGelu, a.fc, p, fcB, a.gelu, 4 * c, 4 * nc), 4 * nc);
             linear(id + "mp", a.gelu, 4 * c, mpW, c, tmp);
-            r.task(createPackage(id + "mpRes", PointwiseKernels::addBiasResidual, tmp, p, mpB, a.h, next, c, nc));
+            r.parallel(createPackage(id + "mpRes", PointwiseKernels::addBiasResidual, tmp, p, mpB, a.h, next, c, nc), nc);
         }
         int lnfW = lay.offset("ln_f.weight"), lnfB = lay.offset("ln_f.bias");
-        r.task(createPackage("lnf", NormKernels::forward, xLast, p, lnfW, lnfB, xf, meanF, rstdF, n, c, LN_EPS));
+        r.parallel(createPackage("lnf", NormKernels::forward, xLast, p, lnfW, lnfB, xf, meanF, rstdF, n, c, LN_EPS), n);
         linear("head", xf, c, wte, vocab, logits);
-        r.task(createPackage("xent", RowwiseKernels::softmaxCrossEntropy, logits, targets, probs, rowLoss, n, vocab));
+        r.parallel(createPackage("xent", RowwiseKernels::softmaxCrossEntropy, logits, targets, probs, rowLoss, n, vocab), n);
 
         // ---- backward
         float invRows = 1.0f / n;
         int nv = n * vocab;
-        r.task(createPackage("xentBack", StepKernels::crossEntropyBackward, probs, targets, vocab, invRows, nv));
+        r.parallel(createPackage("xentBack", StepKernels::crossEntropyBackward, probs, targets, vocab, invRows, nv), nv);
         weightGrad("headW", probs, vocab, xf, c, wte);
         inputGrad("headX", probs, vocab, wte, c, dxf);
-        r.task(createPackage("lnfBack", NormKernels::backwardInput, dxf, xLast, meanF, rstdF, p, lnfW, zeros, dA, n,
-                c));
-        r.task(createPackage("lnfParams", NormKernels::backwardParams, dxf, xLast, meanF, rstdF, g, lnfW, lnfB, n,
-                c));
+        r.parallel(createPackage("lnfBack", NormKernels::backwardInput, dxf, xLast, meanF, rstdF, p, lnfW, zeros, dA, n,
+                c), n);
+        r.parallel(createPackage("lnfParams", NormKernels::backwardParams, dxf, xLast, meanF, rstdF, g, lnfW, lnfB, n,
+                c), c);
         for (int l = layers - 1; l >= 0; l--) {
             BlockActs a = acts[l];
             String b = "blocks." + l + ".";
@@ -160,52 +160,52 @@ final class GraphBuilder {
             int fcW = lay.offset(b + "mlp.fc.weight"), fcB = lay.offset(b + "mlp.fc.bias");
             int mpW = lay.offset(b + "mlp.proj.weight"), mpB = lay.offset(b + "mlp.proj.bias");
             // MLP: dA = gradient at the block output
-            r.task(createPackage(id + "mpBias", PointwiseKernels::columnSum, dA, g, mpB, n, c));
+            r.parallel(createPackage(id + "mpBias", PointwiseKernels::columnSum, dA, g, mpB, n, c), c);
             weightGrad(id + "mpW", dA, c, a.gelu, 4 * c, mpW);
             inputGrad(id + "mpX", dA, c, mpW, 4 * c, dfc);
-            r.task(createPackage(id + "geluBack", PointwiseKernels::geluBackward, dfc, a.fc, 4 * nc));
-            r.task(createPackage(id + "fcBias", PointwiseKernels::columnSum, dfc, g, fcB, n, 4 * c));
+            r.parallel(createPackage(id + "geluBack", PointwiseKernels::geluBackward, dfc, a.fc, 4 * nc), 4 * nc);
+            r.parallel(createPackage(id + "fcBias", PointwiseKernels::columnSum, dfc, g, fcB, n, 4 * c), 4 * c);
             weightGrad(id + "fcW", dfc, 4 * c, a.ln2, c, fcW);
             inputGrad(id + "fcX", dfc, 4 * c, fcW, c, dxln);
-            r.task(createPackage(id + "ln2Back", NormKernels::backwardInput, dxln, a.h, a.mean2, a.rstd2, p, ln2w, dA,
-                    dB, n, c));
-            r.task(createPackage(id + "ln2Params", NormKernels::backwardParams, dxln, a.h, a.mean2, a.rstd2, g, ln2w,
-                    ln2b, n, c));
+            r.parallel(createPackage(id + "ln2Back", NormKernels::backwardInput, dxln, a.h, a.mean2, a.rstd2, p, ln2w, dA,
+                    dB, n, c), n);
+            r.parallel(createPackage(id + "ln2Params", NormKernels::backwardParams, dxln, a.h, a.mean2, a.rstd2, g, ln2w,
+                    ln2b, n, c), c);
             // attention: dB = gradient at h
-            r.task(createPackage(id + "projBias", PointwiseKernels::columnSum, dB, g, projB, n, c));
+            r.parallel(createPackage(id + "projBias", PointwiseKernels::columnSum, dB, g, projB, n, c), c);
             weightGrad(id + "projW", dB, c, a.y, c, projW);
             inputGrad(id + "projX", dB, c, projW, c, dyAtt);
             int rowsAtt = batch * heads * t;
-            r.task(createPackage(id + "attnQ", AttentionKernels::backwardQuery, a.qkv, a.att, dyAtt, dz, dqkv, t,
-                    heads, d, scale, rowsAtt));
-            r.task(createPackage(id + "attnKV", AttentionKernels::backwardKeyValue, a.qkv, a.att, dyAtt, dz, dqkv, t,
-                    heads, d, scale, rowsAtt));
-            r.task(createPackage(id + "qkvBias", PointwiseKernels::columnSum, dqkv, g, qkvB, n, 3 * c));
+            r.parallel(createPackage(id + "attnQ", AttentionKernels::backwardQuery, a.qkv, a.att, dyAtt, dz, dqkv, t,
+                    heads, d, scale, rowsAtt), rowsAtt);
+            r.parallel(createPackage(id + "attnKV", AttentionKernels::backwardKeyValue, a.qkv, a.att, dyAtt, dz, dqkv, t,
+                    heads, d, scale, rowsAtt), rowsAtt);
+            r.parallel(createPackage(id + "qkvBias", PointwiseKernels::columnSum, dqkv, g, qkvB, n, 3 * c), 3 * c);
             weightGrad(id + "qkvW", dqkv, 3 * c, a.ln1, c, qkvW);
             inputGrad(id + "qkvX", dqkv, 3 * c, qkvW, c, dxln);
-            r.task(createPackage(id + "ln1Back", NormKernels::backwardInput, dxln, a.x, a.mean1, a.rstd1, p, ln1w, dB,
-                    dA, n, c));
-            r.task(createPackage(id + "ln1Params", NormKernels::backwardParams, dxln, a.x, a.mean1, a.rstd1, g, ln1w,
-                    ln1b, n, c));
+            r.parallel(createPackage(id + "ln1Back", NormKernels::backwardInput, dxln, a.x, a.mean1, a.rstd1, p, ln1w, dB,
+                    dA, n, c), n);
+            r.parallel(createPackage(id + "ln1Params", NormKernels::backwardParams, dxln, a.x, a.mean1, a.rstd1, g, ln1w,
+                    ln1b, n, c), c);
         }
         // embeddings: dA = gradient at x₀
-        r.task(createPackage("embedTok", EmbeddingKernels::backwardTokens, ids, dA, g, wte, n, c));
+        r.parallel(createPackage("embedTok", EmbeddingKernels::backwardTokens, ids, dA, g, wte, n, c), c);
         int posTotal = cfg.context() * c;
-        r.task(createPackage("embedPos", EmbeddingKernels::backwardPositions, dA, g, wpe, batch, t, c, posTotal));
+        r.parallel(createPackage("embedPos", EmbeddingKernels::backwardPositions, dA, g, wpe, batch, t, c, posTotal), posTotal);
 
         // ---- norm, clip, AdamW
         int total = lay.total();
         int parts = StepKernels.NORM_PARTS;
-        r.task(createPackage("normPartial", StepKernels::sumSquaresPartial, g, partial, total, parts));
-        r.task(createPackage("finish", StepKernels::finish, rowLoss, partial, hyper, result, state, n, parts, 1));
+        r.parallel(createPackage("normPartial", StepKernels::sumSquaresPartial, g, partial, total, parts), parts);
+        r.parallel(createPackage("finish", StepKernels::finish, rowLoss, partial, hyper, result, state, n, parts, 1), 1);
         r.endGraphWithResult(); // the host checks the loss and the norm before AdamW runs
         for (int gi = 0; gi < lay.groups().size(); gi++) {
             ParameterLayout.Group grp = lay.groups().get(gi);
             int hOff = StepKernels.HYPER_HEAD + StepKernels.GROUP_HYPER * gi;
             int off = grp.offset();
             int count = grp.count();
-            r.task(createPackage("adamw" + grp.offset(), StepKernels::adamW, p, g, m, v, hyper, state, hOff, off,
-                    count));
+            r.parallel(createPackage("adamw" + grp.offset(), StepKernels::adamW, p, g, m, v, hyper, state, hOff, off,
+                    count), count);
         }
     }
 

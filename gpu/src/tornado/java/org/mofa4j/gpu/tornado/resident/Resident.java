@@ -10,6 +10,7 @@ import java.util.Set;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.common.TaskPackage;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -121,6 +122,35 @@ final class Resident {
         }
         taskCount++;
         return s.name;
+    }
+
+    /**
+     * Largest work-group of a {@code @Parallel} task. TornadoVM's own choice on NVIDIA's OpenCL is the largest
+     * divisor of the loop count up to 1024, which made the attention kernel fail with CL_OUT_OF_RESOURCES on an
+     * H100 (1024 work-items × its registers exceed an SM's register file); 128 fits every kernel here.
+     */
+    static final int PARALLEL_LOCAL = 128;
+
+    /**
+     * Adds a {@code @Parallel} task whose loop runs {@code items} iterations, with an explicit grid of exactly
+     * {@code items} work-items (TornadoVM then takes the loop bound from the grid, so it must not be padded) in
+     * groups of 128, 64 or 32, the largest that divides {@code items}; when none does, the OpenCL driver picks the
+     * group size, which it bounds by the kernel's own register use.
+     */
+    String parallel(TaskPackage add, long items, TornadoNativeArray... locals) {
+        String graph = task(add, locals);
+        WorkerGrid1D grid = new WorkerGrid1D((int) items);
+        int local = PARALLEL_LOCAL;
+        while (local >= 32 && items % local != 0) {
+            local /= 2;
+        }
+        if (local >= 32) {
+            grid.setLocalWork(local, 1, 1);
+        } else {
+            grid.setLocalWorkToNull();
+        }
+        scheduler.addWorkerGrid(graph + "." + add.getId(), grid);
+        return graph;
     }
 
     /**
