@@ -244,7 +244,16 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
      * {@link ParameterRouting#byDefault}. An empty side is left out.
      */
     public static CompositeOptimizer withAdamWFallback(List<Variable> params, Config mofa, AdamW.Config adamw) {
-        ParameterRouting.Split split = ParameterRouting.byDefault(params);
+        return withAdamWFallback(params, mofa, adamw, ParameterRouting::isHiddenMatrix);
+    }
+
+    /**
+     * As {@link #withAdamWFallback(List, Config, AdamW.Config)} with another routing policy, e.g.
+     * {@link ParameterRouting#isMatrix} (embeddings and head under MoFaSGD too).
+     */
+    public static CompositeOptimizer withAdamWFallback(List<Variable> params, Config mofa, AdamW.Config adamw,
+            java.util.function.Predicate<Variable> lowRank) {
+        ParameterRouting.Split split = ParameterRouting.split(params, lowRank);
         List<StatefulOptimizer> parts = new ArrayList<>();
         if (!split.main().isEmpty()) {
             parts.add(new MoFaSgd(split.main(), mofa));

@@ -8,13 +8,14 @@ import org.mofa4j.autograd.Variable;
 /**
  * Builds an optimizer from its name, for command lines and comparisons. Low-rank and matrix methods (MoFaSGD,
  * GaLore, Muon) take the hidden matrices and hand every other parameter to AdamW, following
- * {@link ParameterRouting#byDefault}. AdamW applies weight decay to matrices only, as GPT-2 and nanoGPT do:
+ * {@link ParameterRouting#byDefault} ({@code mofasgd-all}: every 2-D parameter, embeddings and head included,
+ * {@link ParameterRouting#isMatrix}). AdamW applies weight decay to matrices only, as GPT-2 and nanoGPT do:
  * biases, LayerNorm gains and other vectors are not decayed.
  */
 public final class Optimizers {
     /** The names {@link #create} accepts. */
     public static final List<String> NAMES = List.of("adamw", "sgd", "adafactor", "adalomo", "lomo", "mofasgd",
-            "mofasgd-reciprocal", "galore", "muon");
+            "mofasgd-all", "mofasgd-reciprocal", "galore", "muon");
 
     /**
      * What to build.
@@ -52,6 +53,8 @@ public final class Optimizers {
             case "adalomo" -> new AdaLomo(params, AdaLomo.Config.defaults(s.lr()));
             case "lomo" -> new Lomo(params, new Lomo.Config(s.lr(), 0));
             case "mofasgd" -> MoFaSgd.withAdamWFallback(params, MoFaSgd.Config.paper(s.lr(), s.rank()), fallback);
+            case "mofasgd-all" -> MoFaSgd.withAdamWFallback(params, MoFaSgd.Config.paper(s.lr(), s.rank()), fallback,
+                    ParameterRouting::isMatrix);
             case "mofasgd-reciprocal" ->
                     MoFaSgd.withAdamWFallback(params, MoFaSgd.Config.reference(s.lr(), s.rank()), fallback);
             case "galore" -> GaLore.withAdamWFallback(params, GaLore.Config.defaults(s.lr(), s.rank()), fallback);

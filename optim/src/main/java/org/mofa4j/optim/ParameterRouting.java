@@ -35,6 +35,16 @@ public final class ParameterRouting {
         return true;
     }
 
+    /**
+     * The wider policy of {@code mofasgd-all}: every 2-D parameter, the token and position embeddings and the
+     * (tied) output head included; only vectors fall back. It departs from the references (which keep embeddings
+     * on AdamW) to drop the fallback's two moments per embedding entry, the largest state a low-rank method
+     * otherwise keeps at GPT scale.
+     */
+    public static boolean isMatrix(Variable p) {
+        return p.value().rank() == 2;
+    }
+
     /** Splits with the default policy. */
     public static Split byDefault(List<Variable> params) {
         return split(params, ParameterRouting::isHiddenMatrix);

@@ -39,7 +39,7 @@ class LeastSquaresConvergenceTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"adamw, 0.05", "sgd, 0.02", "adafactor, 0.05", "adalomo, 0.1", "lomo, 0.1", "mofasgd, 0.1",
+    @CsvSource({"adamw, 0.05", "sgd, 0.02", "adafactor, 0.05", "adalomo, 0.1", "lomo, 0.1", "mofasgd, 0.1", "mofasgd-all, 0.1",
         "mofasgd-reciprocal, 1.0", "galore, 0.2", "muon, 0.1"})
     void convergesAndRoundTripsItsState(String name, double lr) {
         Problem p = problem();

@@ -42,6 +42,20 @@ class ParameterRoutingTest {
     }
 
     @Test
+    void mofasgdAllSendsEveryMatrixToMoFaSgdAndOnlyVectorsToAdamW() {
+        ParameterRouting.Split split = ParameterRouting.split(gptLikeParameters(), ParameterRouting::isMatrix);
+        assertEquals(List.of("wte.weight", "wpe.weight", "blocks.0.attn.qkv.weight", "blocks.0.attn.proj.weight",
+                "blocks.0.mlp.fc.weight", "blocks.0.mlp.proj.weight", "lm_head.weight"), names(split.main()));
+        assertEquals(List.of("blocks.0.ln1.weight", "blocks.0.ln1.bias", "blocks.0.attn.qkv.bias", "ln_f.weight",
+                "ln_f.bias"), names(split.fallback()));
+        CompositeOptimizer opt = (CompositeOptimizer) Optimizers.create(
+                new Optimizers.Spec("mofasgd-all", 0.01, 0.0, 0.99, 2, 1e-3, false), gptLikeParameters());
+        assertEquals(2, opt.parts().size());
+        assertEquals(MoFaSgd.class, opt.parts().get(0).getClass());
+        assertEquals(AdamW.class, opt.parts().get(1).getClass());
+    }
+
+    @Test
     void llamaStyleEmbeddingAndHeadNamesFallBackWhateverTheirCase() {
         List<Variable> ps = List.of(
                 Variable.parameter(Tensor.zeros(32, 8), "model.embed_tokens.weight"),

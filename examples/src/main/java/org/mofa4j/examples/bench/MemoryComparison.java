@@ -131,10 +131,11 @@ public final class MemoryComparison {
         StatefulOptimizer opt;
         double lr;
         switch (method) {
-            case "mofasgd-fused", "mofasgd-unfused" -> {
+            case "mofasgd-fused", "mofasgd-unfused", "mofasgd-all-fused" -> {
                 lr = 0.02;
-                opt = Optimizers.create(new Optimizers.Spec("mofasgd", lr, 0.1, 0.99, rank, 1e-3,
-                        method.equals("mofasgd-fused")), gpt.trainableParameters());
+                opt = Optimizers.create(new Optimizers.Spec(method.equals("mofasgd-all-fused") ? "mofasgd-all"
+                        : "mofasgd", lr, 0.1, 0.99, rank, 1e-3, !method.equals("mofasgd-unfused")),
+                        gpt.trainableParameters());
             }
             case "lora-adamw" -> {
                 Lora.apply(gpt, LoraConfig.of(rank), SEED);

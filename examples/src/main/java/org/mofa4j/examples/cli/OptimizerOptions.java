@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
  */
 public final class OptimizerOptions {
     @Option(names = "--optimizer", defaultValue = "adamw",
-            description = "adamw, sgd, adafactor, adalomo, lomo, mofasgd, mofasgd-reciprocal, galore or muon "
+            description = "adamw, sgd, adafactor, adalomo, lomo, mofasgd, mofasgd-all (embeddings and head too), mofasgd-reciprocal, galore or muon "
                     + "(default: ${DEFAULT-VALUE})")
     String optimizer;
     @Option(names = "--rank", defaultValue = "8", description = "rank of MoFaSGD and GaLore (default: ${DEFAULT-VALUE})")
