@@ -78,7 +78,7 @@ public final class PeakHeapProbe implements TrainingListener {
         fused.forEach(FusedInBackward::detach);
         for (Variable p : trainer.model().trainableParameters()) {
             p.addGradReadyHook((param, grad) -> {
-                probe.probeIfArmed();
+                probe.probeIfArmed("hook " + param.name());
                 return false; // never consumes: the optimizer's hook or grad() gets the gradient as before
             });
         }
@@ -87,7 +87,7 @@ public final class PeakHeapProbe implements TrainingListener {
             OuterProductGradSink sink = p.outerProductGradSink(); // fused MoFaSGD's factored products
             if (sink != null) {
                 p.setOuterProductGradSink((param, dy, x) -> {
-                    probe.probeIfArmed();
+                    probe.probeIfArmed("sink " + param.name());
                     return sink.accept(param, dy, x);
                 });
             }
@@ -107,12 +107,16 @@ public final class PeakHeapProbe implements TrainingListener {
         return out;
     }
 
-    private void probeIfArmed() {
+    private void probeIfArmed(String where) {
         if (armedStep < 0) {
             return;
         }
         long t0 = System.nanoTime();
-        maxLivePerStep.merge(armedStep, HeapProbe.liveHeapBytes(), Math::max);
+        long live = HeapProbe.liveHeapBytes();
+        if (Boolean.getBoolean("mofa4j.probe.trace")) {
+            System.err.printf(java.util.Locale.ROOT, "probe step %d %-40s %.3f MiB%n", armedStep, where, live / 1048576.0);
+        }
+        maxLivePerStep.merge(armedStep, live, Math::max);
         probes++;
         probeNanos += System.nanoTime() - t0;
     }
@@ -128,7 +132,7 @@ public final class PeakHeapProbe implements TrainingListener {
 
     @Override
     public void beforeOptimizerStep(long step) {
-        probeIfArmed();
+        probeIfArmed("before step");
     }
 
     @Override
