@@ -33,7 +33,10 @@ import org.mofa4j.tensor.kernels.Gemm;
  * <b>peak live heap</b> is the largest heap still reachable after a full GC over the probe points of a step (every
  * gradient-ready hook, and before the optimizer step). Reported: the steady-state peak (max over the last five
  * steps, after the JIT has settled: the live heap alternates by up to 4 MiB between odd and even steps there,
- * deterministically), the first step's peak separately (it allocates the optimizer state, and MoFaSGD's gradient
+ * deterministically), the <b>settled</b> peak (the lowest of those five per-step maxima: in the high steps the
+ * surplus is seen only at the first probe after a backward node and is gone at the next probe of the same node,
+ * so it is temporaries a frame still references, not data training keeps; {@code -Dmofa4j.probe.trace=true}
+ * prints every reading), the first step's peak separately (it allocates the optimizer state, and MoFaSGD's gradient
  * initialisation holds every full gradient once), the live heap after training (weights and state, no
  * activations), {@link StatefulOptimizer#stateBytes()}, the trainable parameter count, and the mean loss of the
  * first and last two steps. Each method runs {@code --repeats} times (default 3) in fresh JVMs; the table gives
@@ -53,7 +56,8 @@ public final class MemoryComparison {
     }
 
     record Result(String method, int rank, long trainable, long parameters, long stateBytes, long peakBytes,
-                  long firstStepPeakBytes, long liveBytes, double firstLoss, double lastLoss) {
+                  long settledPeakBytes, long firstStepPeakBytes, long liveBytes, double firstLoss,
+                  double lastLoss) {
         boolean lossFell() {
             return lastLoss < firstLoss;
         }
@@ -66,6 +70,7 @@ public final class MemoryComparison {
             f.put("params", Long.toString(parameters));
             f.put("state_bytes", Long.toString(stateBytes));
             f.put("peak_bytes", Long.toString(peakBytes));
+            f.put("settled_peak_bytes", Long.toString(settledPeakBytes));
             f.put("first_step_peak_bytes", Long.toString(firstStepPeakBytes));
             f.put("live_bytes", Long.toString(liveBytes));
             f.put("first_loss", Double.toString(firstLoss));
@@ -77,7 +82,8 @@ public final class MemoryComparison {
             Map<String, String> f = KeyValueLine.parse(line);
             return new Result(f.get("method"), Integer.parseInt(f.get("rank")), Long.parseLong(f.get("trainable")),
                     Long.parseLong(f.get("params")), Long.parseLong(f.get("state_bytes")),
-                    Long.parseLong(f.get("peak_bytes")), Long.parseLong(f.get("first_step_peak_bytes")),
+                    Long.parseLong(f.get("peak_bytes")), Long.parseLong(f.get("settled_peak_bytes")),
+                    Long.parseLong(f.get("first_step_peak_bytes")),
                     Long.parseLong(f.get("live_bytes")), Double.parseDouble(f.get("first_loss")),
                     Double.parseDouble(f.get("last_loss")));
         }
@@ -103,11 +109,12 @@ public final class MemoryComparison {
             Result r = first();
             return String.format(Locale.ROOT, "{\"method\":\"%s\",\"rank\":%d,\"trainable_params\":%d,"
                             + "\"params\":%d,\"state_bytes\":%d,\"peak_live_heap_bytes_median\":%d,"
-                            + "\"peak_live_heap_bytes_spread\":%d,\"first_step_peak_bytes_median\":%d,"
+                            + "\"peak_live_heap_bytes_spread\":%d,\"settled_peak_bytes_median\":%d,"
+                            + "\"first_step_peak_bytes_median\":%d,"
                             + "\"live_heap_after_bytes_median\":%d,\"repeats\":%d,\"first_loss\":%.4f,"
                             + "\"last_loss\":%.4f,\"loss_fell\":%b}", method, rank, r.trainable(), r.parameters(),
                     r.stateBytes(), median(Result::peakBytes), spread(Result::peakBytes),
-                    median(Result::firstStepPeakBytes), median(Result::liveBytes), runs.size(), r.firstLoss(),
+                    median(Result::settledPeakBytes), median(Result::firstStepPeakBytes), median(Result::liveBytes), runs.size(), r.firstLoss(),
                     r.lastLoss(), runs.stream().allMatch(Result::lossFell));
         }
     }
@@ -165,12 +172,14 @@ public final class MemoryComparison {
         });
         trainer.run();
         long steady = -1;
+        long settled = Long.MAX_VALUE;
         for (int step = STEPS - 4; step <= STEPS; step++) {
             steady = Math.max(steady, probe.maxLiveBytes(step));
+            settled = Math.min(settled, probe.maxLiveBytes(step));
         }
         long live = HeapProbe.liveHeapBytes();
         return new Result(method, rank, gpt.trainableParameterCount(), gpt.parameterCount(), opt.stateBytes(), steady,
-                probe.maxLiveBytes(1), live, (losses[0] + losses[1]) / 2, (losses[STEPS - 2] + losses[STEPS - 1]) / 2);
+                settled, probe.maxLiveBytes(1), live, (losses[0] + losses[1]) / 2, (losses[STEPS - 2] + losses[STEPS - 1]) / 2);
     }
 
     private static String mib(long bytes) {
@@ -219,18 +228,19 @@ public final class MemoryComparison {
             summaries.add(new Summary(mr[0], Integer.parseInt(mr[1]), runs));
         }
         System.out.printf(Locale.ROOT, "GPT L%d d%d h%d T%d V%d, batch %d, %d steps, child JVMs %s %s, 1 kernel thread,"
-                        + " %d repeats; peak = live heap after full GC, max over the probe points of steps %d-%d"
-                        + " (median, spread = max - min over repeats)%n", MODEL.layers(), MODEL.width(), MODEL.heads(),
+                        + " %d repeats; peak = live heap after full GC, max over the probe points of steps %d-%d;"
+                        + " settled = the lowest of those steps' maxima (median, spread = max - min over repeats)%n", MODEL.layers(), MODEL.width(), MODEL.heads(),
                 MODEL.context(), MODEL.vocab(), BATCH, STEPS, ChildProcess.CHILD_HEAP, ChildProcess.MEASURING_GC,
                 repeats, STEPS - 4, STEPS);
-        System.out.printf(Locale.ROOT, "%-16s %4s %10s %10s %10s %8s %12s %10s %8s %8s %5s%n", "method", "rank",
-                "trainable", "state MiB", "peak MiB", "spread", "step-1 MiB", "live MiB", "loss 1-2", "loss last2",
-                "fell");
+        System.out.printf(Locale.ROOT, "%-17s %4s %10s %10s %10s %8s %11s %12s %10s %8s %8s %5s%n", "method",
+                "rank", "trainable", "state MiB", "peak MiB", "spread", "settled MiB", "step-1 MiB", "live MiB",
+                "loss 1-2", "loss last2", "fell");
         for (Summary s : summaries) {
             Result r = s.first();
-            System.out.printf(Locale.ROOT, "%-16s %4d %10d %10s %10s %8s %12s %10s %8.4f %8.4f %5s%n", s.method(),
-                    s.rank(), r.trainable(), mib(r.stateBytes()), mib(s.median(Result::peakBytes)),
-                    mib(s.spread(Result::peakBytes)), mib(s.median(Result::firstStepPeakBytes)),
+            System.out.printf(Locale.ROOT, "%-17s %4d %10d %10s %10s %8s %11s %12s %10s %8.4f %8.4f %5s%n",
+                    s.method(), s.rank(), r.trainable(), mib(r.stateBytes()), mib(s.median(Result::peakBytes)),
+                    mib(s.spread(Result::peakBytes)), mib(s.median(Result::settledPeakBytes)),
+                    mib(s.median(Result::firstStepPeakBytes)),
                     mib(s.median(Result::liveBytes)), r.firstLoss(), r.lastLoss(), r.lossFell());
         }
         System.out.println("JSON [" + String.join(",", summaries.stream().map(Summary::toJson).toList()) + "]");
