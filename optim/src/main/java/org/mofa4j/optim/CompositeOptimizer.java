@@ -16,6 +16,28 @@ import org.mofa4j.tensor.Tensor;
 public final class CompositeOptimizer implements StatefulOptimizer {
     private final List<StatefulOptimizer> parts;
 
+    /**
+     * The main method on {@code split.main()} and the fallback on {@code split.fallback()}, leaving out a side that
+     * is empty (an optimizer needs at least one parameter).
+     *
+     * @throws IllegalArgumentException when both sides are empty
+     */
+    public static CompositeOptimizer routed(ParameterRouting.Split split,
+            java.util.function.Function<List<Variable>, StatefulOptimizer> main,
+            java.util.function.Function<List<Variable>, StatefulOptimizer> fallback) {
+        List<StatefulOptimizer> parts = new java.util.ArrayList<>();
+        if (!split.main().isEmpty()) {
+            parts.add(main.apply(split.main()));
+        }
+        if (!split.fallback().isEmpty()) {
+            parts.add(fallback.apply(split.fallback()));
+        }
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("CompositeOptimizer: no parameter requires grad (are they all frozen?)");
+        }
+        return new CompositeOptimizer(parts);
+    }
+
     public CompositeOptimizer(List<StatefulOptimizer> parts) {
         this.parts = List.copyOf(parts);
         Set<String> names = new HashSet<>();

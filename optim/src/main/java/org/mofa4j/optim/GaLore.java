@@ -193,12 +193,13 @@ public final class GaLore extends Optimizer<GaLore.Config> {
     }
 
     /**
-     * GaLore on the hidden matrices ({@link ParameterRouting#byDefault}) and AdamW on everything else.
+     * GaLore on the hidden matrices ({@link ParameterRouting#byDefault}) and AdamW on everything else; an empty
+     * side is left out.
      * Not modified: params.
      */
     public static CompositeOptimizer withAdamWFallback(List<Variable> params, Config galore, AdamW.Config fallback) {
-        ParameterRouting.Split split = ParameterRouting.byDefault(params);
-        return new CompositeOptimizer(List.of(new GaLore(split.main(), galore), new AdamW(split.fallback(), fallback)));
+        return CompositeOptimizer.routed(ParameterRouting.byDefault(params), ps -> new GaLore(ps, galore),
+                ps -> new AdamW(ps, fallback));
     }
 
     /** As above, with the fallback using GaLore's own lr, betas, ε and λ, as the reference does. */

@@ -253,15 +253,8 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
      */
     public static CompositeOptimizer withAdamWFallback(List<Variable> params, Config mofa, AdamW.Config adamw,
             java.util.function.Predicate<Variable> lowRank) {
-        ParameterRouting.Split split = ParameterRouting.split(params, lowRank);
-        List<StatefulOptimizer> parts = new ArrayList<>();
-        if (!split.main().isEmpty()) {
-            parts.add(new MoFaSgd(split.main(), mofa));
-        }
-        if (!split.fallback().isEmpty()) {
-            parts.add(new AdamW(split.fallback(), adamw));
-        }
-        return new CompositeOptimizer(parts);
+        return CompositeOptimizer.routed(ParameterRouting.split(params, lowRank), ps -> new MoFaSgd(ps, mofa),
+                ps -> new AdamW(ps, adamw));
     }
 
     /** The factor rank of p: min(rank, m, n). */

@@ -86,10 +86,13 @@ public final class Muon extends Optimizer<Muon.Config> {
         this(List.of(new ParamGroup<>(params, config)));
     }
 
-    /** Muon on the hidden matrices ({@link ParameterRouting#byDefault}) and AdamW on everything else. */
+    /**
+     * Muon on the hidden matrices ({@link ParameterRouting#byDefault}) and AdamW on everything else; an empty side
+     * is left out.
+     */
     public static CompositeOptimizer withAdamWFallback(List<Variable> params, Config muon, AdamW.Config fallback) {
-        ParameterRouting.Split split = ParameterRouting.byDefault(params);
-        return new CompositeOptimizer(List.of(new Muon(split.main(), muon), new AdamW(split.fallback(), fallback)));
+        return CompositeOptimizer.routed(ParameterRouting.byDefault(params), ps -> new Muon(ps, muon),
+                ps -> new AdamW(ps, fallback));
     }
 
     /** As above, with {@link #auxiliaryAdamW()} for the fallback. */

@@ -56,6 +56,20 @@ class ParameterRoutingTest {
     }
 
     @Test
+    void aRoutedOptimizerLeavesOutASideWithNoParameters() {
+        Variable hidden = Variable.parameter(Tensor.zeros(8, 8), "blocks.0.mlp.fc.weight");
+        Variable vector = Variable.parameter(Tensor.zeros(8), "blocks.0.mlp.fc.bias");
+        for (String name : List.of("mofasgd", "galore", "muon")) {
+            CompositeOptimizer onlyHidden = (CompositeOptimizer) Optimizers.create(
+                    new Optimizers.Spec(name, 0.01, 0.0, 0.99, 2, 1e-3, false), List.of(hidden));
+            assertEquals(1, onlyHidden.parts().size(), name + " on one hidden matrix");
+            CompositeOptimizer onlyVector = (CompositeOptimizer) Optimizers.create(
+                    new Optimizers.Spec(name, 0.01, 0.0, 0.99, 2, 1e-3, false), List.of(vector));
+            assertEquals(AdamW.class, onlyVector.parts().getFirst().getClass(), name + " on one vector");
+        }
+    }
+
+    @Test
     void llamaStyleEmbeddingAndHeadNamesFallBackWhateverTheirCase() {
         List<Variable> ps = List.of(
                 Variable.parameter(Tensor.zeros(32, 8), "model.embed_tokens.weight"),
