@@ -59,7 +59,9 @@ public final class OptimizerBenchmark {
     /** Run options; {@link #parse(String[])} reads them from the command line. */
     public record Options(List<Shape> shapes, List<Integer> ranks, List<String> optimizers, boolean quick) {
         public static Options defaults(boolean quick) {
-            return new Options(DEFAULT_SHAPES, DEFAULT_RANKS, Optimizers.NAMES, quick);
+            // mofasgd-all differs from mofasgd only in routing, so on one hidden matrix it is the same row
+            List<String> names = Optimizers.NAMES.stream().filter(n -> !n.equals("mofasgd-all")).toList();
+            return new Options(DEFAULT_SHAPES, DEFAULT_RANKS, names, quick);
         }
 
         static Options parse(String[] args) {

@@ -110,29 +110,23 @@ final class GraphBuilder {
         for (int l = 0; l < layers; l++) {
             BlockActs a = acts[l];
             FloatArray next = l + 1 < layers ? acts[l + 1].x : xLast;
-            String b = "blocks." + l + ".";
             String id = "l" + l + "_";
-            int ln1w = lay.offset(b + "ln1.weight"), ln1b = lay.offset(b + "ln1.bias");
-            int qkvW = lay.offset(b + "attn.qkv.weight"), qkvB = lay.offset(b + "attn.qkv.bias");
-            int projW = lay.offset(b + "attn.proj.weight"), projB = lay.offset(b + "attn.proj.bias");
-            int ln2w = lay.offset(b + "ln2.weight"), ln2b = lay.offset(b + "ln2.bias");
-            int fcW = lay.offset(b + "mlp.fc.weight"), fcB = lay.offset(b + "mlp.fc.bias");
-            int mpW = lay.offset(b + "mlp.proj.weight"), mpB = lay.offset(b + "mlp.proj.bias");
-            r.parallel(createPackage(id + "ln1", NormKernels::forward, a.x, p, ln1w, ln1b, a.ln1, a.mean1, a.rstd1, n, c,
+            BlockOffsets o = BlockOffsets.of(lay, l);
+            r.parallel(createPackage(id + "ln1", NormKernels::forward, a.x, p, o.ln1w(), o.ln1b(), a.ln1, a.mean1, a.rstd1, n, c,
                     LN_EPS), n);
-            linear(id + "qkv", a.ln1, c, qkvW, 3 * c, a.qkv);
-            r.parallel(createPackage(id + "qkvBias", PointwiseKernels::addBias, a.qkv, p, qkvB, 3 * c, 3 * nc), 3 * nc);
+            linear(id + "qkv", a.ln1, c, o.qkvW(), 3 * c, a.qkv);
+            r.parallel(createPackage(id + "qkvBias", PointwiseKernels::addBias, a.qkv, p, o.qkvB(), 3 * c, 3 * nc), 3 * nc);
             int rowsAtt = batch * heads * t;
             r.parallel(createPackage(id + "attn", AttentionKernels::forward, a.qkv, a.att, a.y, t, heads, d, scale,
                     rowsAtt), rowsAtt);
-            linear(id + "proj", a.y, c, projW, c, tmp);
-            r.parallel(createPackage(id + "projRes", PointwiseKernels::addBiasResidual, tmp, p, projB, a.x, a.h, c, nc), nc);
-            r.parallel(createPackage(id + "ln2", NormKernels::forward, a.h, p, ln2w, ln2b, a.ln2, a.mean2, a.rstd2, n, c,
+            linear(id + "proj", a.y, c, o.projW(), c, tmp);
+            r.parallel(createPackage(id + "projRes", PointwiseKernels::addBiasResidual, tmp, p, o.projB(), a.x, a.h, c, nc), nc);
+            r.parallel(createPackage(id + "ln2", NormKernels::forward, a.h, p, o.ln2w(), o.ln2b(), a.ln2, a.mean2, a.rstd2, n, c,
                     LN_EPS), n);
-            linear(id + "fc", a.ln2, c, fcW, 4 * c, a.fc);
-            r.parallel(createPackage(id + "gelu", PointwiseKernels::addBiasGelu, a.fc, p, fcB, a.gelu, 4 * c, 4 * nc), 4 * nc);
-            linear(id + "mp", a.gelu, 4 * c, mpW, c, tmp);
-            r.parallel(createPackage(id + "mpRes", PointwiseKernels::addBiasResidual, tmp, p, mpB, a.h, next, c, nc), nc);
+            linear(id + "fc", a.ln2, c, o.fcW(), 4 * c, a.fc);
+            r.parallel(createPackage(id + "gelu", PointwiseKernels::addBiasGelu, a.fc, p, o.fcB(), a.gelu, 4 * c, 4 * nc), 4 * nc);
+            linear(id + "mp", a.gelu, 4 * c, o.mpW(), c, tmp);
+            r.parallel(createPackage(id + "mpRes", PointwiseKernels::addBiasResidual, tmp, p, o.mpB(), a.h, next, c, nc), nc);
         }
         int lnfW = lay.offset("ln_f.weight"), lnfB = lay.offset("ln_f.bias");
         r.parallel(createPackage("lnf", NormKernels::forward, xLast, p, lnfW, lnfB, xf, meanF, rstdF, n, c, LN_EPS), n);
@@ -151,42 +145,36 @@ final class GraphBuilder {
                 c), c);
         for (int l = layers - 1; l >= 0; l--) {
             BlockActs a = acts[l];
-            String b = "blocks." + l + ".";
             String id = "b" + l + "_";
-            int ln1w = lay.offset(b + "ln1.weight"), ln1b = lay.offset(b + "ln1.bias");
-            int qkvW = lay.offset(b + "attn.qkv.weight"), qkvB = lay.offset(b + "attn.qkv.bias");
-            int projW = lay.offset(b + "attn.proj.weight"), projB = lay.offset(b + "attn.proj.bias");
-            int ln2w = lay.offset(b + "ln2.weight"), ln2b = lay.offset(b + "ln2.bias");
-            int fcW = lay.offset(b + "mlp.fc.weight"), fcB = lay.offset(b + "mlp.fc.bias");
-            int mpW = lay.offset(b + "mlp.proj.weight"), mpB = lay.offset(b + "mlp.proj.bias");
+            BlockOffsets o = BlockOffsets.of(lay, l);
             // MLP: dA = gradient at the block output
-            r.parallel(createPackage(id + "mpBias", PointwiseKernels::columnSum, dA, g, mpB, n, c), c);
-            weightGrad(id + "mpW", dA, c, a.gelu, 4 * c, mpW);
-            inputGrad(id + "mpX", dA, c, mpW, 4 * c, dfc);
+            r.parallel(createPackage(id + "mpBias", PointwiseKernels::columnSum, dA, g, o.mpB(), n, c), c);
+            weightGrad(id + "o.mpW()", dA, c, a.gelu, 4 * c, o.mpW());
+            inputGrad(id + "mpX", dA, c, o.mpW(), 4 * c, dfc);
             r.parallel(createPackage(id + "geluBack", PointwiseKernels::geluBackward, dfc, a.fc, 4 * nc), 4 * nc);
-            r.parallel(createPackage(id + "fcBias", PointwiseKernels::columnSum, dfc, g, fcB, n, 4 * c), 4 * c);
-            weightGrad(id + "fcW", dfc, 4 * c, a.ln2, c, fcW);
-            inputGrad(id + "fcX", dfc, 4 * c, fcW, c, dxln);
-            r.parallel(createPackage(id + "ln2Back", NormKernels::backwardInput, dxln, a.h, a.mean2, a.rstd2, p, ln2w, dA,
+            r.parallel(createPackage(id + "fcBias", PointwiseKernels::columnSum, dfc, g, o.fcB(), n, 4 * c), 4 * c);
+            weightGrad(id + "o.fcW()", dfc, 4 * c, a.ln2, c, o.fcW());
+            inputGrad(id + "fcX", dfc, 4 * c, o.fcW(), c, dxln);
+            r.parallel(createPackage(id + "ln2Back", NormKernels::backwardInput, dxln, a.h, a.mean2, a.rstd2, p, o.ln2w(), dA,
                     dB, n, c), n);
-            r.parallel(createPackage(id + "ln2Params", NormKernels::backwardParams, dxln, a.h, a.mean2, a.rstd2, g, ln2w,
-                    ln2b, n, c), c);
+            r.parallel(createPackage(id + "ln2Params", NormKernels::backwardParams, dxln, a.h, a.mean2, a.rstd2, g, o.ln2w(),
+                    o.ln2b(), n, c), c);
             // attention: dB = gradient at h
-            r.parallel(createPackage(id + "projBias", PointwiseKernels::columnSum, dB, g, projB, n, c), c);
-            weightGrad(id + "projW", dB, c, a.y, c, projW);
-            inputGrad(id + "projX", dB, c, projW, c, dyAtt);
+            r.parallel(createPackage(id + "projBias", PointwiseKernels::columnSum, dB, g, o.projB(), n, c), c);
+            weightGrad(id + "o.projW()", dB, c, a.y, c, o.projW());
+            inputGrad(id + "projX", dB, c, o.projW(), c, dyAtt);
             int rowsAtt = batch * heads * t;
             r.parallel(createPackage(id + "attnQ", AttentionKernels::backwardQuery, a.qkv, a.att, dyAtt, dz, dqkv, t,
                     heads, d, scale, rowsAtt), rowsAtt);
             r.parallel(createPackage(id + "attnKV", AttentionKernels::backwardKeyValue, a.qkv, a.att, dyAtt, dz, dqkv, t,
                     heads, d, scale, rowsAtt), rowsAtt);
-            r.parallel(createPackage(id + "qkvBias", PointwiseKernels::columnSum, dqkv, g, qkvB, n, 3 * c), 3 * c);
-            weightGrad(id + "qkvW", dqkv, 3 * c, a.ln1, c, qkvW);
-            inputGrad(id + "qkvX", dqkv, 3 * c, qkvW, c, dxln);
-            r.parallel(createPackage(id + "ln1Back", NormKernels::backwardInput, dxln, a.x, a.mean1, a.rstd1, p, ln1w, dB,
+            r.parallel(createPackage(id + "qkvBias", PointwiseKernels::columnSum, dqkv, g, o.qkvB(), n, 3 * c), 3 * c);
+            weightGrad(id + "o.qkvW()", dqkv, 3 * c, a.ln1, c, o.qkvW());
+            inputGrad(id + "qkvX", dqkv, 3 * c, o.qkvW(), c, dxln);
+            r.parallel(createPackage(id + "ln1Back", NormKernels::backwardInput, dxln, a.x, a.mean1, a.rstd1, p, o.ln1w(), dB,
                     dA, n, c), n);
-            r.parallel(createPackage(id + "ln1Params", NormKernels::backwardParams, dxln, a.x, a.mean1, a.rstd1, g, ln1w,
-                    ln1b, n, c), c);
+            r.parallel(createPackage(id + "ln1Params", NormKernels::backwardParams, dxln, a.x, a.mean1, a.rstd1, g, o.ln1w(),
+                    o.ln1b(), n, c), c);
         }
         // embeddings: dA = gradient at x₀
         r.parallel(createPackage("embedTok", EmbeddingKernels::backwardTokens, ids, dA, g, wte, n, c), c);
@@ -224,5 +212,18 @@ final class GraphBuilder {
     private void inputGrad(String id, FloatArray dy, int outF, int wOff, int inF, FloatArray dx) {
         FixedGemm.add(r, id, n, inF, outF, new View(dy, 0, outF, 1), new View(p, wOff, inF, 1),
                 new View(dx, 0, inF, 1));
+    }
+
+    /** Offsets of one block's parameters in the flat parameter array. */
+    private record BlockOffsets(int ln1w, int ln1b, int qkvW, int qkvB, int projW, int projB, int ln2w, int ln2b,
+            int fcW, int fcB, int mpW, int mpB) {
+        static BlockOffsets of(ParameterLayout lay, int layer) {
+            String b = "blocks." + layer + ".";
+            return new BlockOffsets(lay.offset(b + "ln1.weight"), lay.offset(b + "ln1.bias"),
+                    lay.offset(b + "attn.qkv.weight"), lay.offset(b + "attn.qkv.bias"),
+                    lay.offset(b + "attn.proj.weight"), lay.offset(b + "attn.proj.bias"),
+                    lay.offset(b + "ln2.weight"), lay.offset(b + "ln2.bias"), lay.offset(b + "mlp.fc.weight"),
+                    lay.offset(b + "mlp.fc.bias"), lay.offset(b + "mlp.proj.weight"), lay.offset(b + "mlp.proj.bias"));
+        }
     }
 }
