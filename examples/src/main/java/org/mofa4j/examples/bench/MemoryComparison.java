@@ -34,9 +34,9 @@ import org.mofa4j.tensor.kernels.Gemm;
  * gradient-ready hook, and before the optimizer step). Reported: the steady-state peak (max over the last five
  * steps, after the JIT has settled: the live heap alternates by up to 4 MiB between odd and even steps there,
  * deterministically), the <b>settled</b> peak (the lowest of those five per-step maxima: in the high steps the
- * surplus is seen only at the first probe after a backward node and is gone at the next probe of the same node,
- * so it is temporaries a frame still references, not data training keeps; {@code -Dmofa4j.probe.trace=true}
- * prints every reading), the first step's peak separately (it allocates the optimizer state, and MoFaSGD's gradient
+ * surplus is seen only at the first probe after some backward nodes and is gone at the next probe of the same
+ * node, also with {@code -Xcomp}; its source is not identified yet; {@code -Dmofa4j.probe.trace=true} prints every
+ * reading), the first step's peak separately (it allocates the optimizer state, and MoFaSGD's gradient
  * initialisation holds every full gradient once), the live heap after training (weights and state, no
  * activations), {@link StatefulOptimizer#stateBytes()}, the trainable parameter count, and the mean loss of the
  * first and last two steps. Each method runs {@code --repeats} times (default 3) in fresh JVMs; the table gives
