@@ -49,27 +49,27 @@ class GemmParityTest {
         int[][] sizes = {{1, 1, 1}, {17, 23, 29}, {33, 5, 70}, {65, 47, 129}, {100, 31, 300}, {131, 259, 45}};
         for (int[] s : sizes) {
             int m = s[0], n = s[1], k = s[2];
-            Tensor a = ParityCheck.random(rnd, m, k);
-            Tensor b = ParityCheck.random(rnd, k, n);
-            Tensor at = ParityCheck.random(rnd, k, m);
-            Tensor bt = ParityCheck.random(rnd, n, k);
+            Tensor a = UniformData.tensor(rnd, m, k);
+            Tensor b = UniformData.tensor(rnd, k, n);
+            Tensor at = UniformData.tensor(rnd, k, m);
+            Tensor bt = UniformData.tensor(rnd, n, k);
             check("A·B " + m + "x" + n + "x" + k, a, b);
             check("A·Bᵀ " + m + "x" + n + "x" + k, a, bt.t());
             check("Aᵀ·B " + m + "x" + n + "x" + k, at.t(), b);
         }
-        Tensor a3 = ParityCheck.random(rnd, 5, 19, 37);   // [5, 19, 37]
-        Tensor b3 = ParityCheck.random(rnd, 5, 21, 37);   // [5, 21, 37] used transposed
+        Tensor a3 = UniformData.tensor(rnd, 5, 19, 37);   // [5, 19, 37]
+        Tensor b3 = UniformData.tensor(rnd, 5, 21, 37);   // [5, 21, 37] used transposed
         check("batched A·Bᵀ [5]", a3, b3.transpose(1, 2));
-        Tensor shared = ParityCheck.random(rnd, 37, 21);  // broadcast over the batch
+        Tensor shared = UniformData.tensor(rnd, 37, 21);  // broadcast over the batch
         check("batched A·B broadcast B", a3, shared);
     }
 
     @Test
     void accumulatingIntoAStridedOutputAddsToIt() {
         Random rnd = new Random(9);
-        Tensor a = ParityCheck.random(rnd, 13, 31);
-        Tensor b = ParityCheck.random(rnd, 31, 11);
-        Tensor cCpu = ParityCheck.random(rnd, 11, 13).t();  // [13, 11], column-major view
+        Tensor a = UniformData.tensor(rnd, 13, 31);
+        Tensor b = UniformData.tensor(rnd, 31, 11);
+        Tensor cCpu = UniformData.tensor(rnd, 11, 13).t();  // [13, 11], column-major view
         Tensor cGpu = cCpu.copy().t().contiguous().t();     // same values, same layout, own storage
         Tensor.matmulInto(a, b, cCpu, true);
         Backends.use(gpu);

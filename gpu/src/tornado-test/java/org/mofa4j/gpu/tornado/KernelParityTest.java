@@ -53,8 +53,8 @@ class KernelParityTest {
     void elementwiseMapsAndAxpy() {
         Random rnd = new Random(1);
         int n = 1031;
-        Tensor x = ParityCheck.random(rnd, n);
-        Tensor y = ParityCheck.random(rnd, n);
+        Tensor x = UniformData.tensor(rnd, n);
+        Tensor y = UniformData.tensor(rnd, n);
         FloatArray dx = FloatArray.fromArray(x.toFloatArray());
         FloatArray dy = FloatArray.fromArray(y.toFloatArray());
         FloatArray sum = new FloatArray(n);
@@ -80,7 +80,7 @@ class KernelParityTest {
     void rowReductionsSumMaxRmsInTheirOwnGraph() {
         Random rnd = new Random(2);
         int rows = 37, cols = 301;
-        Tensor x = ParityCheck.random(rnd, rows, cols);
+        Tensor x = UniformData.tensor(rnd, rows, cols);
         FloatArray dx = FloatArray.fromArray(x.toFloatArray());
         FloatArray sum = new FloatArray(rows);
         FloatArray max = new FloatArray(rows);
@@ -110,7 +110,7 @@ class KernelParityTest {
     void softmaxAndCrossEntropy() {
         Random rnd = new Random(3);
         int rows = 23, cols = 67;
-        Tensor x = ParityCheck.random(rnd, rows, cols).mul(8.0); // logits up to ±8
+        Tensor x = UniformData.tensor(rnd, rows, cols).mul(8.0); // logits up to ±8
         int[] target = new int[rows];
         for (int r = 0; r < rows; r++) {
             target[r] = rnd.nextInt(cols);
@@ -137,9 +137,9 @@ class KernelParityTest {
     void layerNorm() {
         Random rnd = new Random(4);
         int rows = 19, cols = 129;
-        Tensor x = ParityCheck.random(rnd, rows, cols).mul(3.0).add(0.5);
-        Tensor gamma = ParityCheck.random(rnd, cols);
-        Tensor beta = ParityCheck.random(rnd, cols);
+        Tensor x = UniformData.tensor(rnd, rows, cols).mul(3.0).add(0.5);
+        Tensor gamma = UniformData.tensor(rnd, cols);
+        Tensor beta = UniformData.tensor(rnd, cols);
         FloatArray dx = FloatArray.fromArray(x.toFloatArray());
         FloatArray dg = FloatArray.fromArray(gamma.toFloatArray());
         FloatArray db = FloatArray.fromArray(beta.toFloatArray());
@@ -171,12 +171,12 @@ class KernelParityTest {
     void adamWResidentOnTheDeviceMatchesOptimAdamW() {
         Random rnd = new Random(5);
         int rows = 31, cols = 17;
-        Tensor w0 = ParityCheck.random(rnd, rows, cols);
+        Tensor w0 = UniformData.tensor(rnd, rows, cols);
         Variable p = Variable.parameter(w0.copy(), "w");
         AdamW cpu = new AdamW(List.of(p), new AdamW.Config(0.01, 0.9, 0.99, 1e-8, 0.1));
         try (DeviceAdamW dev = new DeviceAdamW(w0.toFloatArray(), 0.01, 0.9, 0.99, 1e-8, 0.1, device)) {
             for (int step = 0; step < 3; step++) {
-                Tensor grad = ParityCheck.random(rnd, rows, cols);
+                Tensor grad = UniformData.tensor(rnd, rows, cols);
                 p.setGrad(grad);
                 cpu.step();
                 dev.step(grad.toFloatArray(), 1.0);

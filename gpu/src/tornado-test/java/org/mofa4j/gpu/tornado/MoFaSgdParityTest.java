@@ -25,15 +25,15 @@ class MoFaSgdParityTest {
     private static void check(int m, int n, int r) {
         Random rnd = new Random(m * 31L + n);
         double lr = 0.05;
-        Variable p = Variable.parameter(ParityCheck.random(rnd, m, n), "w");
+        Variable p = Variable.parameter(UniformData.tensor(rnd, m, n), "w");
         MoFaSgd cpu = new MoFaSgd(List.of(p), MoFaSgd.Config.paper(lr, r));
-        p.setGrad(ParityCheck.random(rnd, m, n));
+        p.setGrad(UniformData.tensor(rnd, m, n));
         cpu.step();                                              // initialisation + first step, on the CPU
         MoFaSgd.Factors f = cpu.factors(p);
         try (DeviceMoFaSgd dev = new DeviceMoFaSgd(p.value().toFloatArray(), m, n, f.u().toFloatArray(),
                 f.s().toFloatArray(), f.v().toFloatArray(), r, lr, 0.9, 1.0, 1e-8, TornadoRuntime.defaultDevice())) {
             for (int step = 0; step < 4; step++) {
-                Tensor grad = ParityCheck.random(rnd, m, n);
+                Tensor grad = UniformData.tensor(rnd, m, n);
                 p.setGrad(grad);
                 cpu.step();
                 dev.step(grad.toFloatArray(), 1.0);

@@ -2,25 +2,11 @@ package org.mofa4j.gpu.tornado;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.util.Random;
 import org.mofa4j.tensor.Tensor;
 
 /** Test helpers: random tensors and an element-wise closeness check that reports the worst element. */
 final class ParityCheck {
     private ParityCheck() {}
-
-    /** Values uniform in [−1, 1). */
-    static Tensor random(Random rnd, int... shape) {
-        int n = 1;
-        for (int d : shape) {
-            n *= d;
-        }
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = rnd.nextFloat() * 2 - 1;
-        }
-        return Tensor.wrap(v, shape);
-    }
 
     /** |expected − actual| ≤ tol·max(1, |expected|) for every element; prints the worst relative error. */
     static double close(String what, Tensor expected, Tensor actual, double tol) {

@@ -19,8 +19,8 @@ class SplitKGemmParityTest {
     @Test
     void everySliceCountMatchesFloat64IntoAPlainView() {
         Random rnd = new Random(3);
-        float[] a = random(rnd, M * K);
-        float[] b = random(rnd, K * N);
+        float[] a = UniformData.floats(rnd, M * K);
+        float[] b = UniformData.floats(rnd, K * N);
         for (int splits = 1; splits <= SplitKGemm.MAX_SPLITS; splits++) {
             float[] c = run(a, b, new float[M * N], splits, N, 1, false);
             for (int i = 0; i < M; i++) {
@@ -34,9 +34,9 @@ class SplitKGemmParityTest {
     @Test
     void accumulatesIntoATransposedView() {
         Random rnd = new Random(5);
-        float[] a = random(rnd, M * K);
-        float[] b = random(rnd, K * N);
-        float[] c0 = random(rnd, M * N);                // C stored column-major: c[i + j·M]
+        float[] a = UniformData.floats(rnd, M * K);
+        float[] b = UniformData.floats(rnd, K * N);
+        float[] c0 = UniformData.floats(rnd, M * N);                // C stored column-major: c[i + j·M]
         float[] c = run(a, b, c0.clone(), 3, 1, M, true);
         for (int i = 0; i < M; i++) {
             for (int j = 0; j < N; j++) {
@@ -99,13 +99,5 @@ class SplitKGemmParityTest {
             scale += Math.abs((double) a[i * K + p] * b[p * N + j]);
         }
         assertTrue(Math.abs(expected - actual) <= 1e-6 * scale, what + ": expected " + expected + ", got " + actual);
-    }
-
-    private static float[] random(Random rnd, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = rnd.nextFloat() * 2 - 1;
-        }
-        return v;
     }
 }

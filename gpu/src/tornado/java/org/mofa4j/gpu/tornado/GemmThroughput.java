@@ -102,8 +102,8 @@ final class GemmThroughput {
     static Result measure(TornadoDevice device, int m, int n, int k, GemmLaunch.Kernel kernel, int splits,
             double minSeconds) {
         Random rnd = new Random(7);
-        FloatArray a = random(rnd, m * k);
-        FloatArray b = random(rnd, k * n);
+        FloatArray a = UniformData.floatArray(rnd, m * k);
+        FloatArray b = UniformData.floatArray(rnd, k * n);
         FloatArray c = new FloatArray(m * n);
         String graphName = "gemmThroughput";
         TaskGraph graph = new TaskGraph(graphName).transferToDevice(DataTransferMode.FIRST_EXECUTION, a, b);
@@ -160,13 +160,5 @@ final class GemmThroughput {
             worst = Math.max(worst, Math.abs(c.get(i * n + j) - dot) / Math.max(scale, Double.MIN_NORMAL));
         }
         return worst;
-    }
-
-    private static FloatArray random(Random rnd, int size) {
-        FloatArray v = new FloatArray(size);
-        for (int i = 0; i < size; i++) {
-            v.set(i, rnd.nextFloat() * 2 - 1);
-        }
-        return v;
     }
 }

@@ -107,8 +107,8 @@ public final class GpuBench {
     /** Runs the device only when it would take under {@link #DEVICE_LIMIT_S} at {@code deviceRate} GFLOP/s. */
     private static Row matmul(TornadoBackend gpu, int m, int n, int k, double deviceRate) {
         Random rnd = new Random(1);
-        Tensor a = random(rnd, m, k);
-        Tensor b = random(rnd, k, n);
+        Tensor a = UniformData.tensor(rnd, m, k);
+        Tensor b = UniformData.tensor(rnd, k, n);
         double flops = 2.0 * m * n * k;
         int reps = flops > 1e11 ? 1 : 3;
         double cpu = best(() -> a.matmul(b), reps);
@@ -132,14 +132,14 @@ public final class GpuBench {
 
     private static Row mofaSgd(int m, int n, int r, int steps) {
         Random rnd = new Random(2);
-        Variable p = Variable.parameter(random(rnd, m, n), "w");
+        Variable p = Variable.parameter(UniformData.tensor(rnd, m, n), "w");
         MoFaSgd cpu = new MoFaSgd(List.of(p), MoFaSgd.Config.paper(0.01, r));
-        p.setGrad(random(rnd, m, n));
+        p.setGrad(UniformData.tensor(rnd, m, n));
         cpu.step();
         MoFaSgd.Factors f = cpu.factors(p);
         Tensor[] grads = new Tensor[steps + 1];
         for (int i = 0; i <= steps; i++) {
-            grads[i] = random(rnd, m, n);
+            grads[i] = UniformData.tensor(rnd, m, n);
         }
         try (DeviceMoFaSgd dev = new DeviceMoFaSgd(p.value().toFloatArray(), m, n, f.u().toFloatArray(),
                 f.s().toFloatArray(), f.v().toFloatArray(), r, 0.01, 0.9, 1.0, 1e-8, TornadoRuntime.defaultDevice())) {
@@ -227,17 +227,5 @@ public final class GpuBench {
         } finally {
             Backends.use(prev);
         }
-    }
-
-    private static Tensor random(Random rnd, int... shape) {
-        int n = 1;
-        for (int d : shape) {
-            n *= d;
-        }
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = rnd.nextFloat() * 2 - 1;
-        }
-        return Tensor.wrap(v, shape);
     }
 }
