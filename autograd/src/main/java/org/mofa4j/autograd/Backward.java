@@ -14,6 +14,9 @@ import org.mofa4j.tensor.Tensor;
  * final when its last consuming edge has delivered; its hooks fire right then.
  */
 final class Backward {
+    /** The {@link BackwardObserver} of each thread, or none. */
+    static final ThreadLocal<BackwardObserver> OBSERVER = new ThreadLocal<>();
+
     private Backward() {}
 
     /** Gradient being summed for one leaf during a pass. */
@@ -48,9 +51,10 @@ final class Backward {
         Node first = root.gradFn();
         first.gradAccum = seed;
         first.gradOwned = false;
+        BackwardObserver observer = OBSERVER.get();
         try {
             for (int k = order.size() - 1; k >= 0; k--) {
-                runNode(order.get(k), leafSlots, retainGraph);
+                runNode(order.get(k), leafSlots, retainGraph, observer);
             }
         } finally {
             for (Node n : order) {
@@ -59,7 +63,8 @@ final class Backward {
         }
     }
 
-    private static void runNode(Node node, IdentityHashMap<Variable, LeafSlot> leafSlots, boolean retainGraph) {
+    private static void runNode(Node node, IdentityHashMap<Variable, LeafSlot> leafSlots, boolean retainGraph,
+                                BackwardObserver observer) {
         Tensor g = node.gradAccum;
         boolean gOwned = node.gradOwned;
         node.gradAccum = null;
@@ -97,6 +102,9 @@ final class Backward {
                     }
                 }
             }
+        }
+        if (observer != null) {
+            observer.afterNode(node.op);
         }
         if (!retainGraph) {
             node.release();
