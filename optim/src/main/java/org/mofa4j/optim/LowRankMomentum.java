@@ -6,6 +6,8 @@ import org.ejml.dense.row.SingularOps_DDRM;
 import org.ejml.dense.row.decomposition.qr.QRDecompositionHouseholderColumn_DDRM;
 import org.ejml.dense.row.decomposition.qr.QrHelperFunctions_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
+import org.ejml.interfaces.linsol.LinearSolverDense;
 import org.ejml.interfaces.decomposition.QRDecomposition;
 import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
 import org.mofa4j.tensor.DType;
@@ -130,6 +132,72 @@ final class LowRankMomentum {
         Svd small = svd(toMatrix(x.t().matmul(q)), name, "the sketched matrix");
         return new Factors(times(toMatrix(q), small.right, r).to(x.dtype()),
                 toTensor(small.values, r, x.dtype()), toTensor(columns(small.left, r), x.dtype()));
+    }
+
+    // ---------------------------------------------------------------- single-pass sketch (fused first step)
+
+    /**
+     * Sizes of the single-pass sketch of an m×n matrix for rank r: the range sketch Y = G·Ω has k = min(r +
+     * {@link #OVERSAMPLE}, m, n) columns and the co-range sketch W = Gᵀ·Ψ has l = min(2k + 1, m) (Tropp et al.'s
+     * choice l = 2k + 1, which keeps the least-squares step below well conditioned).
+     */
+    record SketchSize(int k, int l) {
+        static SketchSize of(int r, int m, int n) {
+            int k = Math.min(r + OVERSAMPLE, Math.min(m, n));
+            return new SketchSize(k, Math.min(2 * k + 1, m));
+        }
+    }
+
+    /** The range test matrix Ω [n, k]: standard normal, regenerated from {@code seed} whenever needed. */
+    static Tensor rangeTest(long seed, DType dtype, int n, int k) {
+        return new Rng(seed).normal(dtype, 0, 1, n, k);
+    }
+
+    /** The co-range test matrix Ψ [m, l]: standard normal, from a stream independent of Ω's. */
+    static Tensor corangeTest(long seed, DType dtype, int m, int l) {
+        return new Rng(~seed).normal(dtype, 0, 1, m, l);
+    }
+
+    /**
+     * The top-r SVD of the matrix G reconstructed from a single-pass sketch (Tropp, Yurtsever, Udell &amp; Cevher,
+     * "Practical sketching algorithms for low-rank matrix approximation", SIMAX 2017, §4):
+     * <pre>
+     *   Y = G·Ω [m, k],  W = Gᵀ·Ψ [n, l]           (both linear in G, so they sum over contributions)
+     *   Q = orth(Y) [m, k],   X = argmin ‖(Ψᵀ·Q)·X − Wᵀ‖_F   [k, n]   (least squares, Ψᵀ·Q is [l, k])
+     *   Ĝ = Q·X = Ũ·diag(σ)·Ṽᵀ  →  U = Q·Ũ[:, :r],  S = σ[:r],  V = Ṽ[:, :r]
+     * </pre>
+     * Ĝ equals G exactly (up to rounding) when rank(G) ≤ k, and its error otherwise is within a small factor of
+     * the best rank-k error for a quickly decaying spectrum. G itself is never needed, which is what lets fused
+     * MoFaSGD start from its first gradient without forming it.
+     *
+     * @param y   G·Ω [m, k]. Not modified.
+     * @param w   Gᵀ·Ψ [n, l]. Not modified.
+     * @param psi Ψ [m, l], the co-range test matrix W was taken with. Not modified.
+     * @return rank-r factors in y's dtype
+     */
+    static Factors fromSketch(Tensor y, Tensor w, Tensor psi, int r, String name) {
+        int m = y.dim(0);
+        int k = y.dim(1);
+        int n = w.dim(0);
+        int l = w.dim(1);
+        QRDecomposition<DMatrixRMaj> qr = DecompositionFactory_DDRM.qr(m, k);
+        qr.decompose(toMatrix(y)); // Householder: Q is orthonormal even for Y = 0 or dependent columns
+        DMatrixRMaj q = qr.getQ(null, true); // [m, k]
+        DMatrixRMaj psiQ = new DMatrixRMaj(l, k);
+        CommonOps_DDRM.multTransA(toMatrix(psi), q, psiQ); // Ψᵀ·Q [l, k]
+        DMatrixRMaj wT = new DMatrixRMaj(l, n);
+        CommonOps_DDRM.transpose(toMatrix(w), wT); // Ψᵀ·G [l, n]
+        LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.leastSquares(l, k);
+        if (!solver.setA(psiQ)) {
+            throw new ArithmeticException("MoFaSGD: the sketch of the first gradient of '" + name + "' is singular "
+                    + "(Ψᵀ·Q, " + l + "×" + k + "); is the gradient finite?");
+        }
+        DMatrixRMaj x = new DMatrixRMaj(k, n);
+        solver.solve(wT, x);
+        Svd small = svd(x, name, "the sketched first gradient");
+        DType dtype = y.dtype();
+        return new Factors(times(q, small.left, r).to(dtype), toTensor(small.values, r, dtype),
+                toTensor(columns(small.right, r), dtype));
     }
 
     // ---------------------------------------------------------------- dense helpers (float64, EJML)

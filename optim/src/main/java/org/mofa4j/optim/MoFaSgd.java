@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.mofa4j.autograd.Variable;
+import org.mofa4j.tensor.DType;
 import org.mofa4j.tensor.Shapes;
 import org.mofa4j.tensor.Tensor;
 
@@ -55,9 +56,12 @@ import org.mofa4j.tensor.Tensor;
  * as dYᵀ·(X·V) and Xᵀ·(dY·U). Both products are linear in G, so summing
  * them over micro-batches is exactly gradient accumulation; C₀ = Uᵀ·(ΣG·V) is formed at {@link #step()}
  * (U does not change between micro-batches), which saves the r×r accumulator of the reference. The first step
- * under GRADIENT init runs unfused: it needs the whole G₁ for its SVD, so the hook leaves that gradient in
- * {@code grad()} (one m×n buffer, for one step) and step() frees it afterwards. WEIGHT_SVD init happens in the
- * first hook instead. Fused mode requires η₂ = 0 and no Nesterov (both need the full gradient at step time,
+ * under GRADIENT init has no factors yet, so the same two products are taken with Gaussian test matrices
+ * instead of V and U: a single-pass sketch G₁·Ω [m, k], G₁ᵀ·Ψ [n, l] (k = r + 10, l = 2k + 1, capped by the
+ * shape; Ω, Ψ regenerated from a seed, not kept), from which step() rebuilds Ĝ₁ and starts from M₁ = SVD_r(Ĝ₁)
+ * (see {@link LowRankMomentum#fromSketch}; exact when rank(G₁) ≤ k, a randomised initial SVD as the spec
+ * allows otherwise). So fused mode never holds an m×n gradient, not even on the first step; unfused mode
+ * starts from G₁ itself. WEIGHT_SVD init happens in the first hook instead. Fused mode requires η₂ = 0 and no Nesterov (both need the full gradient at step time,
  * which never exists); {@link #attach()} refuses them rather than ignoring them as the reference does.
  * Parameters that received no gradient are skipped, as in unfused mode (the reference hook variant runs
  * UMF with zeros).
@@ -211,7 +215,10 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
     static final String V = "V";
     static final String ACC_GV = "GV";
     static final String ACC_GTU = "GtU";
-    private static final Set<String> KEYS = Set.of("step", U, S, V, ACC_GV, ACC_GTU);
+    /** The single-pass sketch of G₁ of a fused first step under GRADIENT init: G·Ω [m, k] and Gᵀ·Ψ [n, l]. */
+    static final String SKETCH_Y = "SketchY";
+    static final String SKETCH_W = "SketchW";
+    private static final Set<String> KEYS = Set.of("step", U, S, V, ACC_GV, ACC_GTU, SKETCH_Y, SKETCH_W);
 
     private final IdentityHashMap<Variable, Config> configOf = new IdentityHashMap<>();
     /** Parameters whose factors exist, with their state (a subset of the base class's states). */
@@ -280,10 +287,7 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
 
     // ---------------------------------------------------------------- steps
 
-    /**
-     * Updates every parameter that has a gradient or, in fused mode, accumulated products. In fused mode the
-     * gradient kept for a GRADIENT-init first step is freed here.
-     */
+    /** Updates every parameter that has a gradient or, in fused mode, accumulated products or a sketch. */
     @Override
     public void step() {
         if (!checkBeforeStep()) {
@@ -298,8 +302,12 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
                         throw new IllegalStateException("MoFaSGD: parameter '" + p.name() + "' has both fused "
                                 + "accumulators and a gradient in grad(); call step() before detach()");
                     }
-                    ParamState s = factored.get(p);
-                    momentumStep(p, g.config(), s, s.get(ACC_GV), s.get(ACC_GTU), null);
+                    ParamState s = state(p);
+                    if (s.get(U) == null) {
+                        firstStepFromSketch(p, g.config(), s);
+                    } else {
+                        momentumStep(p, g.config(), s, s.get(ACC_GV), s.get(ACC_GTU), null);
+                    }
                     s.remove(ACC_GV);
                     s.remove(ACC_GTU);
                     pending.remove(p);
@@ -323,7 +331,11 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
     @Override
     protected Map<String, Tensor> stepInputs(Variable p) {
         if (pending.contains(p)) {
-            ParamState s = factored.get(p);
+            ParamState s = state(p);
+            if (s.get(U) == null) {
+                return Map.of("sketch G·Ω of the first gradient (fused)", s.get(SKETCH_Y),
+                        "sketch Gᵀ·Ψ of the first gradient (fused)", s.get(SKETCH_W));
+            }
             return Map.of("accumulated G·V (fused gradient product)", s.get(ACC_GV),
                     "accumulated Gᵀ·U (fused gradient product)", s.get(ACC_GTU));
         }
@@ -337,9 +349,11 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
      */
     private void discardPending() {
         for (Variable p : pending) {
-            ParamState s = factored.get(p);
+            ParamState s = state(p);
             s.remove(ACC_GV);
             s.remove(ACC_GTU);
+            s.remove(SKETCH_Y);
+            s.remove(SKETCH_W);
         }
         pending.clear();
         if (attached) {
@@ -451,12 +465,40 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
     /** Factors from the top-r SVD of {@code source} (G₁ or W); S₀ = 0 for gradient init. */
     private void initialise(Variable p, Config c, ParamState s, Tensor source) {
         int r = rank(p);
-        long seed = 0x4D6F4661L ^ ((long) p.name().hashCode() << 16);
-        LowRankMomentum.Factors f = LowRankMomentum.topSingular(source, r, seed, p.name());
+        LowRankMomentum.Factors f = LowRankMomentum.topSingular(source, r, seedOf(p), p.name());
         s.put(U, f.u());
         s.put(S, c.init() == Init.GRADIENT ? Tensor.zeros(p.value().dtype(), r) : f.s());
         s.put(V, f.v());
         factored.put(p, s);
+    }
+
+    /** The seed of p's random initial SVD and sketch test matrices: from its name, so runs are reproducible. */
+    private static long seedOf(Variable p) {
+        return 0x4D6F4661L ^ ((long) p.name().hashCode() << 16);
+    }
+
+    /**
+     * The fused first step under GRADIENT init: the factors of Ĝ₁, the matrix reconstructed from the sketch
+     * (see {@link LowRankMomentum#fromSketch}), become U₀, V₀ with S₀ = 0, as {@link #initialise} does with G₁,
+     * and the ordinary step follows from Ĝ₁·V₀ = U₀·diag(σ) and Ĝ₁ᵀ·U₀ = V₀·diag(σ), so M₁ = SVD_r(Ĝ₁).
+     */
+    private void firstStepFromSketch(Variable p, Config c, ParamState s) {
+        int m = p.value().dim(0);
+        LowRankMomentum.SketchSize size = sketchSize(p);
+        Tensor psi = LowRankMomentum.corangeTest(seedOf(p), p.value().dtype(), m, size.l());
+        LowRankMomentum.Factors g1 = LowRankMomentum.fromSketch(s.get(SKETCH_Y), s.get(SKETCH_W), psi, rank(p),
+                p.name());
+        s.remove(SKETCH_Y);
+        s.remove(SKETCH_W);
+        s.put(U, g1.u());
+        s.put(S, Tensor.zeros(p.value().dtype(), rank(p)));
+        s.put(V, g1.v());
+        factored.put(p, s);
+        momentumStep(p, c, s, g1.u().mul(g1.s()), g1.v().mul(g1.s()), null);
+    }
+
+    private LowRankMomentum.SketchSize sketchSize(Variable p) {
+        return LowRankMomentum.SketchSize.of(rank(p), p.value().dim(0), p.value().dim(1));
     }
 
     // ---------------------------------------------------------------- fused mode
@@ -504,14 +546,18 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
         return attached;
     }
 
-    /** The hook: adds G·V and Gᵀ·U into the accumulators and consumes G. */
+    /**
+     * Where this step's products of G go: G·right is added into {@code gRight} and Gᵀ·left into {@code gtLeft}.
+     * With factors, left = U, right = V and the accumulators are G·V [m, r] and Gᵀ·U [n, r]; on a GRADIENT-init
+     * first step, left = Ψ [m, l], right = Ω [n, k] and they are the sketch G·Ω [m, k] and Gᵀ·Ψ [n, l].
+     */
+    private record Accumulation(Tensor left, Tensor right, Tensor gRight, Tensor gtLeft) {}
+
+    /** The hook: adds G·right and Gᵀ·left into p's accumulators and consumes G. */
     private boolean accumulate(Variable p, Tensor grad) {
-        ParamState s = accumulators(p);
-        if (s == null) {
-            return false;
-        }
-        Tensor.matmulInto(grad, s.get(V), s.get(ACC_GV), true);        // GV += G·V
-        Tensor.matmulInto(grad.t(), s.get(U), s.get(ACC_GTU), true);   // GtU += Gᵀ·U
+        Accumulation acc = accumulation(p);
+        Tensor.matmulInto(grad, acc.right(), acc.gRight(), true);       // += G·right
+        Tensor.matmulInto(grad.t(), acc.left(), acc.gtLeft(), true);    // += Gᵀ·left
         return true;
     }
 
@@ -520,42 +566,52 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
      * <pre>
      *   G·V  = dYᵀ·(X·V)     [m, r]        Gᵀ·U = Xᵀ·(dY·U)     [n, r]
      * </pre>
-     * so the m×n gradient is never formed: two [N, r] temporaries and 4·N·r·(m + n) flops instead of the
-     * 2·N·m·n of G plus the 4·m·n·r of the products.
+     * (or the sketch's G·Ω and Gᵀ·Ψ the same way) so the m×n gradient is never formed: two [N, r] temporaries
+     * and 4·N·r·(m + n) flops instead of the 2·N·m·n of G plus the 4·m·n·r of the products.
      */
     private boolean accumulateFactored(Variable p, Tensor dy, Tensor x) {
-        ParamState s = accumulators(p);
-        if (s == null) {
-            return false;
-        }
-        Tensor xv = x.matmul(s.get(V));                                 // [N, n]·[n, r] → [N, r]
-        Tensor.matmulInto(dy.t(), xv, s.get(ACC_GV), true);             // GV += dYᵀ·(X·V)
-        Tensor dyu = dy.matmul(s.get(U));                               // [N, m]·[m, r] → [N, r]
-        Tensor.matmulInto(x.t(), dyu, s.get(ACC_GTU), true);            // GtU += Xᵀ·(dY·U)
+        Accumulation acc = accumulation(p);
+        Tensor xv = x.matmul(acc.right());                              // [N, n]·[n, r] → [N, r]
+        Tensor.matmulInto(dy.t(), xv, acc.gRight(), true);             // G·V += dYᵀ·(X·V)
+        Tensor dyu = dy.matmul(acc.left());                             // [N, m]·[m, r] → [N, r]
+        Tensor.matmulInto(x.t(), dyu, acc.gtLeft(), true);             // Gᵀ·U += Xᵀ·(dY·U)
         return true;
     }
 
     /**
-     * p's state with its G·V and Gᵀ·U accumulators (created at zero and p marked pending on first use), or null
-     * when p must run unfused this step: under GRADIENT init the first step needs all of G₁ for its SVD.
+     * p's accumulators for this step, created at zero (and p marked pending) at its first contribution. A
+     * WEIGHT_SVD-init parameter gets its factors here; a GRADIENT-init parameter without factors is sketched, so
+     * that no m×n gradient exists in fused mode, not even on the first step. The test matrices Ω and Ψ are
+     * regenerated from the parameter's seed at each contribution instead of being kept.
      */
-    private ParamState accumulators(Variable p) {
+    private Accumulation accumulation(Variable p) {
         ParamState s = factored.get(p);
         Config c = configOf.get(p);
-        if (s == null) {
-            if (c.init() == Init.GRADIENT) {
-                return null;
-            }
+        int m = p.value().dim(0);
+        int n = p.value().dim(1);
+        DType dtype = p.value().dtype();
+        if (s == null && c.init() == Init.WEIGHT_SVD) {
             s = state(p);
             initialise(p, c, s, p.value());
         }
+        if (s == null) {
+            ParamState st = state(p);
+            LowRankMomentum.SketchSize size = sketchSize(p);
+            if (st.get(SKETCH_Y) == null) {
+                st.put(SKETCH_Y, Tensor.zeros(dtype, m, size.k()));
+                st.put(SKETCH_W, Tensor.zeros(dtype, n, size.l()));
+                pending.add(p);
+            }
+            return new Accumulation(LowRankMomentum.corangeTest(seedOf(p), dtype, m, size.l()),
+                    LowRankMomentum.rangeTest(seedOf(p), dtype, n, size.k()), st.get(SKETCH_Y), st.get(SKETCH_W));
+        }
         if (s.get(ACC_GV) == null) {
             int r = rank(p);
-            s.put(ACC_GV, Tensor.zeros(p.value().dtype(), p.value().dim(0), r));
-            s.put(ACC_GTU, Tensor.zeros(p.value().dtype(), p.value().dim(1), r));
+            s.put(ACC_GV, Tensor.zeros(dtype, m, r));
+            s.put(ACC_GTU, Tensor.zeros(dtype, n, r));
             pending.add(p);
         }
-        return s;
+        return new Accumulation(s.get(U), s.get(V), s.get(ACC_GV), s.get(ACC_GTU));
     }
 
     // ---------------------------------------------------------------- state dict
@@ -576,6 +632,8 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
                 if (s.get(ACC_GV) != null) {
                     pending.add(p);
                 }
+            } else if (state.containsKey(p.name() + "." + SKETCH_Y)) {
+                pending.add(p);
             }
         }
     }
@@ -602,6 +660,14 @@ public final class MoFaSgd extends Optimizer<MoFaSgd.Config> implements FusedInB
         }
         expect(state, p, prefix + ACC_GV, hasAcc, m, r);
         expect(state, p, prefix + ACC_GTU, hasAcc, n, r);
+        boolean hasSketch = state.containsKey(prefix + SKETCH_Y);
+        if (hasSketch && hasFactors) {
+            throw new IllegalArgumentException("MoFaSGD: state '" + prefix + SKETCH_Y + "' (a first step's sketch) "
+                    + "next to factors '" + prefix + U + "'");
+        }
+        LowRankMomentum.SketchSize size = sketchSize(p);
+        expect(state, p, prefix + SKETCH_Y, hasSketch, m, size.k());
+        expect(state, p, prefix + SKETCH_W, hasSketch, n, size.l());
     }
 
     private static void expect(Map<String, Tensor> state, Variable p, String key, boolean present, int... shape) {

@@ -179,7 +179,7 @@ class BadGradientTest {
         MoFaSgd opt = new MoFaSgd(ps, MoFaSgd.Config.paper(0.05, 2));
         opt.attach();
         fusedBackward(ps, rng, false);
-        opt.step(); // gradient init: the first step runs unfused
+        opt.step(); // gradient init: the first step runs from a sketch of G₁
         fusedBackward(ps, rng, true);
         Map<String, double[]> before = new LinkedHashMap<>();
         for (Variable p : ps) {

@@ -55,7 +55,7 @@ class MoFaSgdFusedTest {
         Variable w = Variable.parameter(rng.normal(DType.F64, 0, 1, M, N), "w");
         MoFaSgd opt = new MoFaSgd(List.of(w), MoFaSgd.Config.paper(0.05, 3));
         opt.attach();
-        MicroBatch.random(rng, DType.F64).backward(w); // gradient init: the first step runs unfused
+        MicroBatch.random(rng, DType.F64).backward(w); // gradient init: the first step starts from a sketch
         opt.step();
         MoFaSgd.Factors f = opt.factors(w);
         Tensor sum = Tensor.zeros(DType.F64, M, N);
@@ -141,14 +141,16 @@ class MoFaSgdFusedTest {
     }
 
     @Test
-    void gradientInitKeepsTheFirstGradientForOneStepThenFreesIt() {
+    void gradientInitKeepsNoGradientEvenOnTheFirstStep() {
         Rng rng = new Rng(3);
         Variable w = Variable.parameter(rng.normal(DType.F32, 0, 1, M, N), "w");
         MoFaSgd opt = new MoFaSgd(List.of(w), MoFaSgd.Config.paper(0.05, 3));
         opt.attach();
         assertTrue(opt.isAttached());
         MicroBatch.random(rng, DType.F32).backward(w);
-        assertNotNull(w.grad(), "G₁ is needed whole for the initial SVD");
+        assertNull(w.grad(), "the first gradient arrives as a sketch, not whole");
+        // k = min(3 + 10, 12, 9) = 9 sketch columns G·Ω [12, 9], l = min(2k + 1, 12) = 12 for Gᵀ·Ψ [9, 12]
+        assertEquals((12L * 9 + 9L * 12) * 4, opt.stateBytes(), "the sketch is the only state in flight");
         opt.step();
         assertNull(w.grad());
         MicroBatch.random(rng, DType.F32).backward(w);
