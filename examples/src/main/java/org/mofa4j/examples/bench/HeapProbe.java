@@ -28,8 +28,10 @@ public final class HeapProbe {
      * the heap used after {@code System.gc()} counts whatever was allocated since, including the whole, adaptively
      * sized allocation buffer the reading thread takes next; and the pools' "usage after the last collection"
      * keeps, for the young pools, the value left by the last <em>young</em> collection, so stale survivors (tens
-     * of MiB after many steps without a full GC) were counted. Meant for the serial collector
-     * ({@link ChildProcess#MEASURING_GC}), where {@code System.gc()} is one full collection of every pool.
+     * of MiB after many steps without a full GC) were counted. Meant for the serial collector with full compaction
+     * ({@link ChildProcess#MEASURING_GC}), where {@code System.gc()} is one full collection of every pool; without
+     * {@code -XX:MarkSweepDeadRatio=0} the collector keeps some dead objects, repeating the GC does not remove
+     * them, and the reading is up to 5% of the old generation too high.
      */
     public static long liveHeapBytes() {
         Set<String> heapPools = new HashSet<>();

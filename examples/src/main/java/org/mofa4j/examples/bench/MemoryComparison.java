@@ -24,39 +24,41 @@ import org.mofa4j.tensor.kernels.Gemm;
 
 /**
  * Peak heap of training, one method per fresh child JVM ({@code -Xmx2g}, serial GC, {@code -Dmofa4j.threads=1}):
- * fused MoFaSGD and LoRA + AdamW at ranks 4, 8 and 16, full AdamW, and unfused MoFaSGD at rank 8, on a GPT large
+ * fused MoFaSGD (default routing, and {@code mofasgd-all}) and LoRA + AdamW at ranks 4, 8 and 16, full AdamW, and
+ * unfused MoFaSGD at rank 8, on a GPT large
  * enough that optimizer state is visible next to the activations (4 layers, width 384, context 64, vocabulary
  * 256: ~7M parameters; batch 4).
  *
  * <p>Each child trains {@value #STEPS} steps through {@link Trainer} on a periodic random token stream (the loss
- * falls quickly when training works) with a {@link PeakHeapProbe} on step 1 and on the last five steps: the
- * <b>peak live heap</b> is the largest heap still reachable after a full GC over the probe points of a step (every
- * gradient-ready hook, and before the optimizer step). Reported: the steady-state peak (max over the last five
- * steps, after the JIT has settled: the live heap alternates by up to 4 MiB between odd and even steps there,
- * deterministically), the <b>settled</b> peak (the lowest of those five per-step maxima: in the high steps the
- * surplus is seen only at the first probe after some backward nodes and is gone at the next probe of the same
- * node, also with {@code -Xcomp}; its source is not identified yet; {@code -Dmofa4j.probe.trace=true} prints every
- * reading), the first step's peak separately (it allocates the optimizer state, and MoFaSGD's gradient
- * initialisation holds every full gradient once), the live heap after training (weights and state, no
- * activations), {@link StatefulOptimizer#stateBytes()}, the trainable parameter count, and the mean loss of the
- * first and last two steps. Each method runs {@code --repeats} times (default 3) in fresh JVMs; the table gives
- * the median and the spread (max − min) of the steady-state peak.
+ * falls quickly when training works) with a {@link PeakHeapProbe} at {@link PeakHeapProbe.Points#EVERY_OP} on
+ * step 1 and on the last {@value #STEADY_STEPS} steps: the <b>peak live heap</b> of a step is the largest heap
+ * still reachable after a full GC over its probe points (after every backward op, at every gradient-ready hook
+ * and outer-product sink, and before the optimizer step), so every method is sampled at the same ops.
+ * Reported: the steady-state peak (max over the last steps, after the JIT has settled), the first step's peak
+ * separately (it allocates the optimizer state, and MoFaSGD's initialisation sees the first gradient), the live
+ * heap after training (weights and state, no activations), {@link StatefulOptimizer#stateBytes()}, the trainable
+ * parameter count, and the mean loss of the first and last two steps. Each method runs {@code --repeats} times
+ * (default 3) in fresh JVMs; the table gives the median and the spread (max − min) of the steady-state peak.
+ * {@code -Dmofa4j.probe.trace=true} on a {@code --child} run prints every reading.
  */
 public final class MemoryComparison {
     static final String TAG = "MEMCMP";
     static final int STEPS = 12;
+    /** The last steps, probed for the steady-state peak. */
+    static final int STEADY_STEPS = 3;
     static final int BATCH = 4;
     static final long SEED = 1337;
     static final GptConfig MODEL = new GptConfig(4, 4, 384, 64, 256, 0.0);
     /** Method and rank of each comparison row. */
-    static final List<String> METHODS = List.of("mofasgd-fused:4", "lora-adamw:4", "mofasgd-fused:8", "lora-adamw:8",
-            "mofasgd-fused:16", "lora-adamw:16", "adamw:0", "mofasgd-unfused:8");
+    static final List<String> METHODS = List.of("mofasgd-fused:4", "mofasgd-all-fused:4", "lora-adamw:4",
+            "mofasgd-fused:8", "mofasgd-all-fused:8", "lora-adamw:8", "mofasgd-fused:16", "mofasgd-all-fused:16",
+            "lora-adamw:16", "adamw:0", "mofasgd-unfused:8");
 
     private MemoryComparison() {
     }
 
     record Result(String method, int rank, long trainable, long parameters, long stateBytes, long peakBytes,
-                  long settledPeakBytes, long firstStepPeakBytes, long liveBytes, double firstLoss,
+                  long firstStepPeakBytes, long liveBytes, double firstLoss,
                   double lastLoss) {
         boolean lossFell() {
             return lastLoss < firstLoss;
@@ -70,7 +72,6 @@ public final class MemoryComparison {
             f.put("params", Long.toString(parameters));
             f.put("state_bytes", Long.toString(stateBytes));
             f.put("peak_bytes", Long.toString(peakBytes));
-            f.put("settled_peak_bytes", Long.toString(settledPeakBytes));
             f.put("first_step_peak_bytes", Long.toString(firstStepPeakBytes));
             f.put("live_bytes", Long.toString(liveBytes));
             f.put("first_loss", Double.toString(firstLoss));
@@ -82,8 +83,7 @@ public final class MemoryComparison {
             Map<String, String> f = KeyValueLine.parse(line);
             return new Result(f.get("method"), Integer.parseInt(f.get("rank")), Long.parseLong(f.get("trainable")),
                     Long.parseLong(f.get("params")), Long.parseLong(f.get("state_bytes")),
-                    Long.parseLong(f.get("peak_bytes")), Long.parseLong(f.get("settled_peak_bytes")),
-                    Long.parseLong(f.get("first_step_peak_bytes")),
+                    Long.parseLong(f.get("peak_bytes")), Long.parseLong(f.get("first_step_peak_bytes")),
                     Long.parseLong(f.get("live_bytes")), Double.parseDouble(f.get("first_loss")),
                     Double.parseDouble(f.get("last_loss")));
         }
@@ -109,12 +109,12 @@ public final class MemoryComparison {
             Result r = first();
             return String.format(Locale.ROOT, "{\"method\":\"%s\",\"rank\":%d,\"trainable_params\":%d,"
                             + "\"params\":%d,\"state_bytes\":%d,\"peak_live_heap_bytes_median\":%d,"
-                            + "\"peak_live_heap_bytes_spread\":%d,\"settled_peak_bytes_median\":%d,"
+                            + "\"peak_live_heap_bytes_spread\":%d,"
                             + "\"first_step_peak_bytes_median\":%d,"
                             + "\"live_heap_after_bytes_median\":%d,\"repeats\":%d,\"first_loss\":%.4f,"
                             + "\"last_loss\":%.4f,\"loss_fell\":%b}", method, rank, r.trainable(), r.parameters(),
                     r.stateBytes(), median(Result::peakBytes), spread(Result::peakBytes),
-                    median(Result::settledPeakBytes), median(Result::firstStepPeakBytes), median(Result::liveBytes), runs.size(), r.firstLoss(),
+                    median(Result::firstStepPeakBytes), median(Result::liveBytes), runs.size(), r.firstLoss(),
                     r.lastLoss(), runs.stream().allMatch(Result::lossFell));
         }
     }
@@ -159,10 +159,10 @@ public final class MemoryComparison {
         TrainConfig tc = new TrainConfig(STEPS, BATCH, MODEL.context(), 1, 1, 0.1, 0.0, 0, 1, 0, SEED);
         Trainer trainer = new Trainer(gpt, opt, stream, stream, tc, lr);
         Set<Long> probed = new TreeSet<>(List.of(1L));
-        for (long step = STEPS - 4; step <= STEPS; step++) {
+        for (long step = STEPS - STEADY_STEPS + 1; step <= STEPS; step++) {
             probed.add(step);
         }
-        PeakHeapProbe probe = PeakHeapProbe.install(trainer, probed);
+        PeakHeapProbe probe = PeakHeapProbe.install(trainer, probed, PeakHeapProbe.Points.EVERY_OP);
         double[] losses = new double[STEPS];
         trainer.addListener(new TrainingListener() {
             @Override
@@ -172,14 +172,12 @@ public final class MemoryComparison {
         });
         trainer.run();
         long steady = -1;
-        long settled = Long.MAX_VALUE;
-        for (int step = STEPS - 4; step <= STEPS; step++) {
+        for (int step = STEPS - STEADY_STEPS + 1; step <= STEPS; step++) {
             steady = Math.max(steady, probe.maxLiveBytes(step));
-            settled = Math.min(settled, probe.maxLiveBytes(step));
         }
         long live = HeapProbe.liveHeapBytes();
         return new Result(method, rank, gpt.trainableParameterCount(), gpt.parameterCount(), opt.stateBytes(), steady,
-                settled, probe.maxLiveBytes(1), live, (losses[0] + losses[1]) / 2, (losses[STEPS - 2] + losses[STEPS - 1]) / 2);
+                probe.maxLiveBytes(1), live, (losses[0] + losses[1]) / 2, (losses[STEPS - 2] + losses[STEPS - 1]) / 2);
     }
 
     private static String mib(long bytes) {
@@ -216,7 +214,7 @@ public final class MemoryComparison {
             }
             List<Result> runs = new ArrayList<>();
             for (int k = 0; k < repeats; k++) {
-                List<String> cmd = ChildProcess.javaCommand(1, List.of(ChildProcess.MEASURING_GC),
+                List<String> cmd = ChildProcess.javaCommand(1, ChildProcess.MEASURING_GC,
                         MemoryComparison.class, List.of("--child", mr[0], mr[1]));
                 ChildProcess.Output out = ChildProcess.run(cmd, Map.of(), TAG, 3600);
                 if (!out.ok()) {
@@ -228,19 +226,18 @@ public final class MemoryComparison {
             summaries.add(new Summary(mr[0], Integer.parseInt(mr[1]), runs));
         }
         System.out.printf(Locale.ROOT, "GPT L%d d%d h%d T%d V%d, batch %d, %d steps, child JVMs %s %s, 1 kernel thread,"
-                        + " %d repeats; peak = live heap after full GC, max over the probe points of steps %d-%d;"
-                        + " settled = the lowest of those steps' maxima (median, spread = max - min over repeats)%n", MODEL.layers(), MODEL.width(), MODEL.heads(),
-                MODEL.context(), MODEL.vocab(), BATCH, STEPS, ChildProcess.CHILD_HEAP, ChildProcess.MEASURING_GC,
-                repeats, STEPS - 4, STEPS);
-        System.out.printf(Locale.ROOT, "%-17s %4s %10s %10s %10s %8s %11s %12s %10s %8s %8s %5s%n", "method",
-                "rank", "trainable", "state MiB", "peak MiB", "spread", "settled MiB", "step-1 MiB", "live MiB",
+                        + " %d repeats; peak = live heap after full GC, max over every backward op and hook of steps"
+                        + " %d-%d (median, spread = max - min over repeats)%n", MODEL.layers(), MODEL.width(),
+                MODEL.heads(), MODEL.context(), MODEL.vocab(), BATCH, STEPS, ChildProcess.CHILD_HEAP,
+                String.join(" ", ChildProcess.MEASURING_GC), repeats, STEPS - STEADY_STEPS + 1, STEPS);
+        System.out.printf(Locale.ROOT, "%-17s %4s %10s %10s %10s %8s %12s %10s %8s %8s %5s%n", "method",
+                "rank", "trainable", "state MiB", "peak MiB", "spread", "step-1 MiB", "live MiB",
                 "loss 1-2", "loss last2", "fell");
         for (Summary s : summaries) {
             Result r = s.first();
-            System.out.printf(Locale.ROOT, "%-17s %4d %10d %10s %10s %8s %11s %12s %10s %8.4f %8.4f %5s%n",
+            System.out.printf(Locale.ROOT, "%-17s %4d %10d %10s %10s %8s %12s %10s %8.4f %8.4f %5s%n",
                     s.method(), s.rank(), r.trainable(), mib(r.stateBytes()), mib(s.median(Result::peakBytes)),
-                    mib(s.spread(Result::peakBytes)), mib(s.median(Result::settledPeakBytes)),
-                    mib(s.median(Result::firstStepPeakBytes)),
+                    mib(s.spread(Result::peakBytes)), mib(s.median(Result::firstStepPeakBytes)),
                     mib(s.median(Result::liveBytes)), r.firstLoss(), r.lastLoss(), r.lossFell());
         }
         System.out.println("JSON [" + String.join(",", summaries.stream().map(Summary::toJson).toList()) + "]");

@@ -7,6 +7,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.mofa4j.autograd.BackwardObserver;
 import org.mofa4j.autograd.OuterProductGradSink;
 import org.mofa4j.autograd.Variable;
 import org.mofa4j.nn.train.Trainer;
@@ -30,12 +31,16 @@ import org.mofa4j.optim.StatefulOptimizer;
  *       {@link OuterProductGradSink} (fused MoFaSGD's dense layers, whose m×n gradient is never formed), before
  *       the sink runs;</li>
  *   <li>after backward, right before {@code optimizer.step()}
- *       ({@link TrainingListener#beforeOptimizerStep}): every kept gradient and the state.</li>
+ *       ({@link TrainingListener#beforeOptimizerStep}): every kept gradient and the state;</li>
+ *   <li>with {@link Points#EVERY_OP}, also after every op of backward ({@link BackwardObserver}), before the op
+ *       frees its saved tensors. Without it, ops that touch no trainable parameter are not sampled, and a method
+ *       with few trainable parameters (LoRA freezes the tied head, the LayerNorms and the embeddings) is sampled
+ *       less, so its peak reads low: compare methods with {@code EVERY_OP}.</li>
  * </ul>
  * At each point {@link HeapProbe#liveHeapBytes()} runs a full, stop-the-world GC ({@code System.gc()}; run the
  * JVM with {@code -XX:+UseSerialGC} so that it is exactly one full collection) and reads the heap used; the result
- * is the maximum. Between two adjacent probe points at most one backward node runs, so the true peak exceeds this
- * maximum by at most the temporaries of one node (or of one parameter's optimizer update inside
+ * is the maximum. With {@code EVERY_OP}, at most one backward op runs between two adjacent probe points, so the true
+ * peak exceeds this maximum by at most the temporaries of one op (or of one parameter's optimizer update inside
  * {@code step()}, which is not sampled). The forward pass peaks at its end, which the first hook of backward
  * follows after one node. Readings are deterministic to a few KiB for a given JVM, so methods compare directly.
  *
@@ -43,7 +48,16 @@ import org.mofa4j.optim.StatefulOptimizer;
  * holds every full gradient once. {@link #probeNanos()} is the time spent in probes, to subtract from timings.
  */
 public final class PeakHeapProbe implements TrainingListener {
+    /** Where a probed step is sampled. */
+    public enum Points {
+        /** Every trainable parameter's gradient-ready hook and outer-product sink, and before the optimizer step. */
+        PARAMETERS,
+        /** {@link #PARAMETERS}, and after every op of backward. */
+        EVERY_OP
+    }
+
     private final SortedSet<Long> steps;
+    private BackwardObserver.Scope observerScope;
     private final SortedMap<Long, Long> maxLivePerStep = new TreeMap<>();
     private long armedStep = -1;
     private int probes;
@@ -66,13 +80,18 @@ public final class PeakHeapProbe implements TrainingListener {
         return install(trainer, steps);
     }
 
-    /**
-     * Probes the given steps (1-based) of {@code trainer}: registers a probing gradient-ready
-     * hook on each trainable parameter ahead of the optimizer's own hooks (fused optimizers are detached and
-     * re-attached around it), wraps every outer-product sink the optimizers installed, and listens for the point
-     * before each optimizer step.
-     */
+    /** {@link #install(Trainer, Set, Points)} at {@link Points#PARAMETERS}. */
     public static PeakHeapProbe install(Trainer trainer, Set<Long> steps) {
+        return install(trainer, steps, Points.PARAMETERS);
+    }
+
+    /**
+     * Probes the given steps (1-based) of {@code trainer} at {@code points}: registers a probing gradient-ready
+     * hook on each trainable parameter ahead of the optimizer's own hooks (fused optimizers are detached and
+     * re-attached around it), wraps every outer-product sink the optimizers installed, listens for the point
+     * before each optimizer step, and with {@link Points#EVERY_OP} observes every backward op on this thread.
+     */
+    public static PeakHeapProbe install(Trainer trainer, Set<Long> steps, Points points) {
         PeakHeapProbe probe = new PeakHeapProbe(new TreeSet<>(steps));
         List<FusedInBackward> fused = attachedFusedParts(trainer.optimizer());
         fused.forEach(FusedInBackward::detach);
@@ -91,6 +110,9 @@ public final class PeakHeapProbe implements TrainingListener {
                     return sink.accept(param, dy, x);
                 });
             }
+        }
+        if (points == Points.EVERY_OP) {
+            probe.observerScope = BackwardObserver.observe(op -> probe.probeIfArmed("op " + op));
         }
         trainer.addListener(probe);
         return probe;
@@ -138,6 +160,15 @@ public final class PeakHeapProbe implements TrainingListener {
     @Override
     public void onStep(StepStats stats) {
         armFor(stats.step() + 1);
+    }
+
+    @Override
+    public void onEnd(long completedSteps) {
+        armedStep = -1;
+        if (observerScope != null) {
+            observerScope.close();
+            observerScope = null;
+        }
     }
 
     /** The largest live heap over all probes, or -1 if no probe ran (the run ended before the first step). */

@@ -110,7 +110,7 @@ public final class Comparison {
     }
 
     private void runChild(CompareMethod m, double lr) throws IOException, InterruptedException {
-        List<String> cmd = ChildProcess.javaCommand(threads, List.of(ChildProcess.MEASURING_GC), FineTuneRun.class,
+        List<String> cmd = ChildProcess.javaCommand(threads, ChildProcess.MEASURING_GC, FineTuneRun.class,
                 List.of(out.toAbsolutePath().toString(), m.family(), Integer.toString(m.rank()), Double.toString(lr)));
         ChildProcess.Output o = ChildProcess.run(cmd, Map.of(), CHILD_TAG, CHILD_TIMEOUT_SECONDS);
         if (!o.ok()) {

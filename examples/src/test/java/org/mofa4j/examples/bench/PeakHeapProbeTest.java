@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.mofa4j.autograd.Variable;
 import org.mofa4j.nn.Gpt;
 import org.mofa4j.nn.GptConfig;
 import org.mofa4j.nn.data.TokenStream;
@@ -23,12 +24,16 @@ class PeakHeapProbeTest {
     private record Run(double[] losses, PeakHeapProbe probe, int trainable) {}
 
     private static Run train(String optimizer, boolean fused, boolean probe) {
+        return train(optimizer, fused, probe ? PeakHeapProbe.Points.PARAMETERS : null);
+    }
+
+    private static Run train(String optimizer, boolean fused, PeakHeapProbe.Points points) {
         Gpt gpt = new Gpt(TINY, 3);
         StatefulOptimizer opt = Optimizers.create(new Optimizers.Spec(optimizer, 1e-2, 0.1, 0.99, 2, 1e-3, fused),
                 gpt.trainableParameters());
         TokenStream data = MemoryComparison.periodicStream(2_000, TINY.vocab(), 5);
         Trainer t = new Trainer(gpt, opt, data, data, new TrainConfig(4, 2, 8, 1, 1, 0.1, 0, 0, 1, 0, 9), 1e-2);
-        PeakHeapProbe p = probe ? PeakHeapProbe.install(t, 2, 3) : null;
+        PeakHeapProbe p = points == null ? null : PeakHeapProbe.install(t, Set.of(2L, 3L), points);
         double[] losses = new double[4];
         t.addListener(new TrainingListener() {
             @Override
@@ -61,6 +66,34 @@ class PeakHeapProbeTest {
 
         assertArrayEquals(train("adamw", false, false).losses(), with.losses());
         assertEquals(2 * (with.trainable() + 1), with.probe().probes());
+    }
+
+    @Test
+    void everyOpAddsAProbeAfterEachBackwardOpAndIsRemovedWhenTrainingEnds() {
+        Run params = train("adamw", false, PeakHeapProbe.Points.PARAMETERS);
+        Run ops = train("adamw", false, PeakHeapProbe.Points.EVERY_OP);
+
+        assertArrayEquals(params.losses(), ops.losses(), "the probe changes nothing in training");
+        assertEquals(params.probe().probes() + 2 * backwardOpsPerStep(), ops.probe().probes(),
+                "one more probe per backward op, in each of the two probed steps");
+        int before = ops.probe().probes();
+        Variable x = Variable.parameter(org.mofa4j.tensor.Tensor.ones(3), "x");
+        org.mofa4j.autograd.ReduceFns.sum(org.mofa4j.autograd.ElementwiseFns.exp(x)).backward();
+        assertEquals(before, ops.probe().probes(), "the op observer is gone after training");
+    }
+
+    /** The ops of one training step's backward, counted by an observer of our own. */
+    private static int backwardOpsPerStep() {
+        Gpt gpt = new Gpt(TINY, 3);
+        int[] ops = {0};
+        gpt.train(true);
+        int[] tokens = MemoryComparison.periodicStream(64, TINY.vocab(), 5).toArray();
+        org.mofa4j.tensor.IntTensor x = org.mofa4j.tensor.IntTensor.of(java.util.Arrays.copyOfRange(tokens, 0, 16), 2, 8);
+        org.mofa4j.tensor.IntTensor y = org.mofa4j.tensor.IntTensor.of(java.util.Arrays.copyOfRange(tokens, 1, 17), 2, 8);
+        try (var scope = org.mofa4j.autograd.BackwardObserver.observe(op -> ops[0]++)) {
+            gpt.loss(x, y).backward();
+        }
+        return ops[0];
     }
 
     @Test
